@@ -1,0 +1,23 @@
+"""optmath: loss surfaces, torch-exact optimizers, batched trajectories and their analysis.
+
+NumPy and SciPy only (never Manim), so it is fast to test and reusable
+outside the videos::
+
+    import optmath
+    t = optmath.trajectory("saddle", "adam", (0.2, 1e-8), 100, lr=0.05)
+    t.xy[-1], t.diverged_at, t.state["m"][-1]
+"""
+
+from optmath.analysis import (
+    BasinMap, CriticalPoint, StepBounds, basin_map, critical_points, hessian_eigen, max_stable_lr, minima,
+    step_bounds, steps_to_tolerance,
+)
+from optmath.optimizers import OPTIMIZERS, Optimizer, defaults, get_optimizer
+from optmath.surfaces import SURFACES, Surface, get_surface
+from optmath.trajectory import BatchTrajectory, Trajectory, batch_trajectory, trajectory
+
+__all__ = [
+    "SURFACES", "OPTIMIZERS", "Surface", "Optimizer", "Trajectory", "BatchTrajectory", "CriticalPoint",
+    "StepBounds", "BasinMap", "get_surface", "get_optimizer", "defaults", "trajectory", "batch_trajectory",
+    "critical_points", "minima", "hessian_eigen", "step_bounds", "max_stable_lr", "steps_to_tolerance", "basin_map",
+]

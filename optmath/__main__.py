@@ -1,0 +1,5 @@
+import sys
+
+from optmath.cli import main
+
+sys.exit(main())

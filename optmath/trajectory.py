@@ -1,0 +1,216 @@
+"""Run an optimizer over a surface: one start, or thousands of starts and settings at once.
+
+``batch_trajectory`` is the engine: one vectorised array update per step for
+the whole batch.  ``trajectory`` is the single-start contract the scenes use,
+and is literally a batch of one, so the two agree bit for bit.
+
+A trajectory that leaves the surface's escape box (or stops being finite)
+is not an error: it records the step where it left (``diverged_at``), keeps
+that escaped point, and is NaN afterwards, so the videos can show the
+divergence instead of crashing on it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from numbers import Integral
+from typing import Any, Mapping
+
+import numpy as np
+
+from optmath.optimizers import Optimizer, get_optimizer
+from optmath.surfaces import Surface, get_surface
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """One start's path: ``xy[k]`` is the point after k steps (row 0 is the start).
+
+    ``grad[k]`` is the gradient at ``xy[k]`` and ``state[name][k]`` the
+    optimizer's state after k steps, so a scene can print every number of
+    the update that moved ``xy[k-1]`` to ``xy[k]``.
+    """
+
+    surface: Surface
+    optimizer: Optimizer
+    xy: Array
+    z: Array
+    grad: Array
+    state: Mapping[str, Array] = field(repr=False)
+    diverged_at: int | None
+
+    @property
+    def steps(self) -> int:
+        return len(self.xy) - 1
+
+    @property
+    def start(self) -> Array:
+        return self.xy[0]
+
+    @property
+    def label(self) -> str:
+        return self.optimizer.label()
+
+    @property
+    def last_finite(self) -> int:
+        """Index of the last row that is a real point (the escaped point, if it diverged)."""
+        if self.diverged_at is None:
+            return self.steps
+        return self.diverged_at if np.all(np.isfinite(self.xy[self.diverged_at])) else self.diverged_at - 1
+
+    @property
+    def final(self) -> Array:
+        return self.xy[self.last_finite]
+
+    def records(self) -> list[dict[str, Any]]:
+        """One dict per step: step, x, y, z, gradient and every state entry (NaN as None)."""
+        rows = []
+        for k in range(self.steps + 1):
+            row = {"step": k, "x": self.xy[k, 0], "y": self.xy[k, 1], "z": self.z[k],
+                   "gx": self.grad[k, 0], "gy": self.grad[k, 1]}
+            for name, arr in self.state.items():
+                row[f"{name}_x"], row[f"{name}_y"] = arr[k, 0], arr[k, 1]
+            rows.append({key: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                         for key, v in ((key, float(v) if key != "step" else v) for key, v in row.items())})
+        return rows
+
+
+@dataclass(frozen=True)
+class BatchTrajectory:
+    """Many paths at once: arrays are batch-first, ``xy[..., k, :]`` is step k.
+
+    ``diverged_at`` is an int array with -1 where the path never escaped.
+    """
+
+    surface: Surface
+    optimizer: Optimizer
+    xy: Array
+    z: Array
+    grad: Array
+    state: Mapping[str, Array] = field(repr=False)
+    diverged_at: Array
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        return self.diverged_at.shape
+
+    @property
+    def steps(self) -> int:
+        return self.xy.shape[-2] - 1
+
+    def __len__(self) -> int:
+        return self.batch_shape[0] if self.batch_shape else 1
+
+    def __getitem__(self, index) -> Trajectory:
+        """The single Trajectory at a batch index (an int, or a tuple for N-d batches)."""
+        index = index if isinstance(index, tuple) else (index,)
+        d = int(self.diverged_at[index])
+        return Trajectory(
+            self.surface, self.optimizer, self.xy[index], self.z[index], self.grad[index],
+            {k: v[index] for k, v in self.state.items()}, None if d < 0 else d,
+        )
+
+
+def _hyper_shapes(hyper: Mapping[str, Any]) -> list[tuple[int, ...]]:
+    shapes = []
+    for v in hyper.values():
+        parts = v if isinstance(v, (tuple, list)) else (v,)
+        shapes += [np.shape(p) for p in parts]
+    return shapes
+
+
+def _check_steps(steps) -> int:
+    if isinstance(steps, bool) or not isinstance(steps, Integral):
+        raise ValueError(f"steps={steps!r} must be a whole number >= 0")
+    if steps < 0:
+        raise ValueError(f"steps={steps} must be >= 0")
+    return int(steps)
+
+
+def _check_starts(starts) -> Array:
+    try:
+        p = np.array(starts, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"start={starts!r} must be numbers (x, y)") from None
+    if p.ndim == 0 or p.shape[-1] != 2:
+        raise ValueError(f"start={starts!r} must have shape (..., 2): one (x, y) per start")
+    if not np.all(np.isfinite(p)):
+        raise ValueError(f"start={starts!r} must be finite")
+    return p
+
+
+def batch_trajectory(surface: "str | Surface", optimizer: "str | Optimizer", starts, steps: int,
+                     record_state: bool = True, **hyper) -> BatchTrajectory:
+    """Run ``optimizer`` from every start in ``starts`` (shape (..., 2)) for ``steps`` steps.
+
+    Hyperparameters may be arrays: they broadcast against the batch shape, so
+    ``starts=[[1, 0.25]], lr=[0.1, 0.5, 1.1]`` runs three learning rates.
+    """
+    surf = get_surface(surface)
+    opt = get_optimizer(optimizer, **hyper)
+    steps = _check_steps(steps)
+    p0 = _check_starts(starts)
+    batch = np.broadcast_shapes(p0.shape[:-1], *_hyper_shapes(opt.hyper))
+    p = np.broadcast_to(p0, batch + (2,)).copy()
+
+    xy = np.empty((steps + 1,) + batch + (2,))
+    grad = np.empty_like(xy)
+    z = np.empty((steps + 1,) + batch)
+    names = opt.state_names if record_state else ()
+    state_rec = {n: np.empty_like(xy) for n in names}
+    diverged = np.full(batch, -1, dtype=np.int64)
+
+    with np.errstate(all="ignore"):
+        state = opt.init(p)
+        g = surf.grad(p)
+        xy[0], grad[0], z[0] = p, g, surf.value(p)
+        for n in names:
+            state_rec[n][0] = state[n]
+        any_diverged = False
+        for t in range(1, steps + 1):
+            p, state = opt.update(p, g, state)
+            escaped = surf.escaped(p)
+            xy[t] = p
+            if escaped.any():
+                new = escaped & (diverged < 0)
+                if new.any():
+                    diverged[new] = t
+                    any_diverged = True
+            if any_diverged:
+                # Everything after the escape is NaN: the path has left the surface.
+                z[t] = surf.value(p)
+                p = np.where((diverged >= 0)[..., None], np.nan, p)
+            else:
+                z[t] = surf.value(p)
+            g = surf.grad(p)
+            grad[t] = g
+            for n in names:
+                state_rec[n][t] = state[n]
+
+    def batch_first(a):
+        return np.moveaxis(a, 0, -2) if a.ndim == len(batch) + 2 else np.moveaxis(a, 0, -1)
+
+    return BatchTrajectory(
+        surf, opt, batch_first(xy), batch_first(z), batch_first(grad),
+        {n: batch_first(a) for n, a in state_rec.items()}, diverged,
+    )
+
+
+def trajectory(surface: "str | Surface", optimizer: "str | Optimizer", start, steps: int, **hyper) -> Trajectory:
+    """The path of one optimizer from one start: the public contract of optmath.
+
+    >>> t = trajectory("saddle", "sgd", (1.0, 0.25), 20, lr=0.1)
+    >>> t.xy.shape, t.diverged_at
+    ((21, 2), None)
+    """
+    p = _check_starts(start)
+    if p.shape != (2,):
+        raise ValueError(f"start={start!r} must be one point (x, y); use batch_trajectory for many")
+    for key, v in hyper.items():
+        parts = v if isinstance(v, (tuple, list)) else (v,)
+        if any(np.ndim(x) for x in parts):
+            raise ValueError(f"{key}={v!r} must be a single value; use batch_trajectory to sweep it")
+    return batch_trajectory(surface, optimizer, p[None, :], steps, **hyper)[0]

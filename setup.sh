@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Set the project up on a fresh Debian machine: system packages, then a virtualenv in .venv.
+#   ./setup.sh          everything needed to render videos
+#   ./setup.sh --test   the same plus the test tools (pytest, hypothesis, torch as the reference)
+# Safe to run again: it skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+EXTRA=""
+[[ "${1:-}" == "--test" ]] && EXTRA="[test]"
+
+# Manim builds pycairo/manimpango from source; MathTex needs LaTeX + dvisvgm; espeak-ng is the fallback voice.
+APT_PACKAGES=(build-essential pkg-config libcairo2-dev libpango1.0-dev python3-dev python3-venv
+              texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm cm-super-minimal
+              espeak-ng ffmpeg)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing system packages: ${missing[*]}"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+  || { echo "setup: $PYTHON is $("$PYTHON" --version 2>&1); Python >= 3.11 is needed (set PYTHON=...)" >&2; exit 2; }
+[[ -x .venv/bin/python ]] || "$PYTHON" -m venv .venv
+
+stamp=".venv/.installed${EXTRA}"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+  echo "setup: installing Python packages${EXTRA:+ (with test tools)}"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".${EXTRA}"
+  echo "$want" > "$stamp"
+fi
+echo "setup: ready (.venv)"
