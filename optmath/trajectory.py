@@ -116,8 +116,8 @@ class BatchTrajectory:
 
 def _hyper_shapes(hyper: Mapping[str, Any]) -> list[tuple[int, ...]]:
     shapes = []
-    for v in hyper.values():
-        parts = v if isinstance(v, (tuple, list)) else (v,)
+    for key, v in hyper.items():
+        parts = v if key == "betas" else (v,)  # betas is a pair of (possibly array) values
         shapes += [np.shape(p) for p in parts]
     return shapes
 
@@ -210,7 +210,7 @@ def trajectory(surface: "str | Surface", optimizer: "str | Optimizer", start, st
     if p.shape != (2,):
         raise ValueError(f"start={start!r} must be one point (x, y); use batch_trajectory for many")
     for key, v in hyper.items():
-        parts = v if isinstance(v, (tuple, list)) else (v,)
+        parts = v if key == "betas" and isinstance(v, (tuple, list)) else (v,)
         if any(np.ndim(x) for x in parts):
             raise ValueError(f"{key}={v!r} must be a single value; use batch_trajectory to sweep it")
     return batch_trajectory(surface, optimizer, p[None, :], steps, **hyper)[0]
