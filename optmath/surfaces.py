@@ -145,7 +145,7 @@ saddle_cs231n = quadratic(
 )
 bowl = quadratic(
     0.1, 2.0, "bowl", title="Elongated bowl", source="seed 004 (d2l / Berkeley STAT 157)",
-    domain=((-6.0, 6.0), (-3.0, 3.0)), z_range=(0.0, 12.0), escape=60.0,
+    domain=((-6.0, 6.0), (-2.5, 2.5)), z_range=(0.0, 13.0), escape=60.0,
     latex=r"0.1x^2 + 2y^2",
 )
 bowl_nndl = quadratic(

@@ -1,0 +1,120 @@
+"""The update-equation panel: an optimizer's rule in LaTeX, with the live numbers beside it.
+
+The rule is ``optimizer.rule`` from optmath, the very convention the numbers
+use, and the values are read from the trajectory at the current whole step,
+so what is printed is what moved the dot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (
+    DOWN, LEFT, RIGHT, UP, MathTex, Rectangle, SurroundingRectangle, Text, ValueTracker, VGroup,
+)
+
+from optmath import Trajectory
+from scenes import palette
+
+VALUE_FONT = "DejaVu Sans Mono"
+
+
+def _num(v) -> str:
+    """Fixed width (9 characters), so the panel never grows as the numbers change."""
+    if not np.isfinite(v):
+        return f"{'—':>9}"
+    if v != 0 and not 1e-3 <= abs(v) < 1e4:
+        return f"{v:+9.2e}"
+    return f"{v:+9.4f}"
+
+
+def _pair(v) -> str:
+    return f"({_num(v[0])}, {_num(v[1])})"
+
+
+class UpdatePanel(VGroup):
+    """Rule lines (MathTex) over live values: t, theta, f(theta), g, and the optimizer's state."""
+
+    def __init__(self, trajectory: Trajectory, step: ValueTracker, color=None, width: float = 4.6,
+                 font_size: int = 30):
+        super().__init__()
+        self.trajectory, self.step = trajectory, step
+        opt = trajectory.optimizer
+        self.title = Text(trajectory.label, font_size=22, color=color or palette.TEXT_COLOR)
+        self.rule = VGroup(*[MathTex(line, font_size=font_size, color=palette.TEXT_COLOR) for line in opt.rule])
+        self.rule.arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+        if self.rule.width > width:
+            self.rule.scale_to_fit_width(width)
+        # value rows: (label tex, function of step -> text)
+        rows = [
+            (r"t", lambda k: f"{k}"),
+            (r"\theta_t", lambda k: _pair(trajectory.xy[k])),
+            (r"f(\theta_t)", lambda k: _num(trajectory.z[k])),
+            (r"g_t", lambda k: _pair(trajectory.grad[k])),
+        ]
+        for name in opt.state_names:
+            sym = opt.symbols.get(name, name)
+            rows.append((sym + "_t", lambda k, n=name: _pair(trajectory.state[n][k])))
+        self.labels = VGroup(*[MathTex(tex + "=", font_size=font_size - 4, color=palette.TEXT_COLOR) for tex, _ in rows])
+        self.formatters = [f for _, f in rows]
+        # Start from the step the race is at now: an updater that swapped texts during the
+        # panel's own FadeIn would change its family mid-animation.
+        self.shown_step = self.current_step()
+        self.values = VGroup(*[self._value_text(f(self.shown_step)) for f in self.formatters])
+        self.table = VGroup()
+        for label, value in zip(self.labels, self.values):
+            self.table.add(VGroup(label, value))
+        self._layout()
+        self.box = Rectangle(width=max(self.rule.width, 3.6) + 0.4, height=self._stack().height + 0.35)
+        self.box.set_stroke(palette.CONTOUR_COLOR, width=1, opacity=0.5).set_fill(palette.BACKGROUND, opacity=0.78)
+        self.box.move_to(self._stack())
+        self.add(self.box, self.title, self.rule, self.table)
+        self.highlighter = VGroup()
+        self.add(self.highlighter)
+        # A scene that pins this panel to the frame sets this, so parts made later
+        # (new value texts, the highlight box) are pinned too.
+        self.pin = lambda *mobjects: None
+        self.add_updater(lambda m: m._refresh())
+
+    def _value_text(self, s: str) -> Text:
+        return Text(s, font=VALUE_FONT, font_size=18, color=palette.TEXT_COLOR)
+
+    def _stack(self) -> VGroup:
+        return VGroup(self.title, self.rule, self.table)
+
+    def _layout(self) -> None:
+        self.labels.arrange(DOWN, aligned_edge=RIGHT, buff=0.12)
+        for label, value in zip(self.labels, self.values):
+            self._place(value, label)
+        VGroup(self.title, self.rule, self.table).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
+
+    def _place(self, value, label) -> None:
+        """Values in one column, left-aligned just right of the widest label."""
+        value.move_to(label.get_center(), coor_mask=[0, 1, 0])
+        value.align_to(self.labels.get_right() + RIGHT * 0.15, LEFT)
+
+    def current_step(self) -> int:
+        t = self.trajectory
+        return int(min(max(np.floor(self.step.get_value() + 1e-9), 0), t.last_finite))
+
+    def _refresh(self) -> None:
+        k = self.current_step()
+        if k == self.shown_step:
+            return
+        self.shown_step = k
+        for i, (fmt, old) in enumerate(zip(self.formatters, list(self.values))):
+            new = self._value_text(fmt(k))
+            self._place(new, self.labels[i])
+            self.pin(new)
+            self.values.submobjects[i] = new
+            self.table[i].submobjects[1] = new
+
+    def highlight(self, line: int):
+        """A box around rule line ``line`` (the term being narrated); returns the animation."""
+        from manim import Create, Transform
+
+        target = SurroundingRectangle(self.rule[line], color=palette.HIGHLIGHT, buff=0.06, stroke_width=2.5)
+        self.pin(target)
+        if len(self.highlighter) == 0:
+            self.highlighter.add(target)
+            return Create(target)
+        return Transform(self.highlighter[0], target)

@@ -1,0 +1,114 @@
+"""The loss surface on screen: axes, a height-coloured mesh clipped to the z-range, floor contours.
+
+All surface drawing lives here, so how the surface is drawn (Manim's per-face
+Cairo path today) can change without touching a segment.
+"""
+
+from __future__ import annotations
+
+import contourpy
+import numpy as np
+from manim import DEGREES, ThreeDAxes, Surface, VGroup, VMobject
+
+from optmath.surfaces import Surface as LossFn
+from scenes import palette, settings
+
+# The box the surface is drawn in, in scene units: wide and flat enough that the
+# equation panel and legend fit beside it at the default camera.
+PLOT_WIDTH = 6.0
+PLOT_HEIGHT = 2.6
+
+
+def _nice_step(span: float) -> float:
+    raw = span / 4
+    mag = 10 ** np.floor(np.log10(raw))
+    return float(min((m * mag for m in (1, 2, 2.5, 5, 10)), key=lambda s: abs(s - raw)))
+
+
+def surface_axes(surface: LossFn) -> ThreeDAxes:
+    """Axes whose longer horizontal side is PLOT_WIDTH, keeping the domain's aspect ratio."""
+    (x0, x1), (y0, y1) = surface.domain
+    z0, z1 = surface.z_range
+    scale = PLOT_WIDTH / max(x1 - x0, y1 - y0)
+    axes = ThreeDAxes(
+        x_range=[x0, x1, _nice_step(x1 - x0)], y_range=[y0, y1, _nice_step(y1 - y0)],
+        z_range=[z0, z1, _nice_step(z1 - z0)],
+        x_length=(x1 - x0) * scale, y_length=(y1 - y0) * scale, z_length=PLOT_HEIGHT,
+        axis_config={"stroke_width": 1.5, "include_tip": False, "tick_size": 0.04, "stroke_opacity": 0.6},
+    )
+    # Centre the domain (not the axes' origin) on the scene origin, where the camera looks.
+    axes.shift(-axes.c2p(*surface.center, (z0 + z1) / 2))
+    return axes
+
+
+class LossSurface(VGroup):
+    """Axes + mesh + floor contours of one optmath surface.
+
+    ``point(x, y)`` is where a point of the domain sits on the drawn surface,
+    which is what trajectories ride on.
+    """
+
+    def __init__(self, surface: LossFn, resolution: int | None = None, contours: int = 10,
+                 opacity: float = 0.88, show_axes: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.loss = surface
+        self.axes = surface_axes(surface)
+        self.resolution = resolution or settings.surface_resolution()
+        (x0, x1), (y0, y1) = surface.domain
+        self.mesh = Surface(
+            lambda u, v: self.point(u, v),
+            u_range=(x0, x1), v_range=(y0, y1), resolution=(self.resolution, self.resolution),
+            fill_opacity=opacity, stroke_width=0.4, stroke_color=palette.CONTOUR_COLOR, stroke_opacity=0.35,
+            checkerboard_colors=False,
+        )
+        self.mesh.set_fill_by_value(axes=self.axes, colorscale=palette.SURFACE_COLORSCALE, axis=2)
+        self.contours = self._floor_contours(contours)
+        if show_axes:
+            self.add(self.axes)
+        self.add(self.contours, self.mesh)
+
+    def height(self, x, y):
+        """The drawn height: the surface's value clipped to its z-range."""
+        z0, z1 = self.loss.z_range
+        with np.errstate(all="ignore"):
+            return np.clip(self.loss.f(x, y), z0, z1)
+
+    def point(self, x, y, lift: float = 0.0) -> np.ndarray:
+        return self.axes.c2p(x, y, float(self.height(x, y))) + np.array([0.0, 0.0, lift])
+
+    def surface_points(self, xy: np.ndarray, lift: float = 0.0) -> np.ndarray:
+        """Scene points of many (x, y) at once (vectorised c2p)."""
+        xy = np.asarray(xy, float)
+        z = self.height(xy[:, 0], xy[:, 1])
+        pts = np.array([self.axes.c2p(x, y, h) for (x, y), h in zip(xy, z)]) if len(xy) else np.zeros((0, 3))
+        return pts + np.array([0.0, 0.0, lift])
+
+    def floor_point(self, x, y) -> np.ndarray:
+        return self.axes.c2p(x, y, self.loss.z_range[0])
+
+    def _floor_contours(self, levels: int) -> VGroup:
+        """Level sets of f drawn on the floor plane, the view seeds draw with plt.contour."""
+        group = VGroup()
+        if levels <= 0:
+            return group
+        (x0, x1), (y0, y1) = self.loss.domain
+        xs, ys = np.linspace(x0, x1, 120), np.linspace(y0, y1, 120)
+        X, Y = np.meshgrid(xs, ys)
+        Z = self.loss.f(X, Y)
+        z0, z1 = self.loss.z_range
+        lo, hi = max(z0, float(np.nanmin(Z))), min(z1, float(np.nanmax(Z)))
+        gen = contourpy.contour_generator(X, Y, Z)
+        for level in np.linspace(lo, hi, levels + 2)[1:-1]:
+            for line in gen.lines(level):
+                if len(line) < 3:
+                    continue
+                line = line[:: max(1, len(line) // 80)]
+                pts = np.array([self.floor_point(x, y) for x, y in line])
+                group.add(VMobject().set_points_as_corners(pts))
+        group.set_stroke(palette.CONTOUR_COLOR, width=1.2, opacity=0.55)
+        return group
+
+
+DEFAULT_PHI = 62 * DEGREES
+DEFAULT_THETA = -55 * DEGREES
+DEFAULT_ZOOM = 0.95

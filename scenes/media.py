@@ -1,0 +1,90 @@
+"""Media plumbing: probe an MP4 (PyAV), join segments with chapters (ffmpeg), merge captions (srt)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import srt
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    duration: float
+    width: int
+    height: int
+    fps: float
+    has_audio: bool
+    audio_duration: float | None
+
+
+def probe(path: str | Path) -> MediaInfo:
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        a = c.streams.audio[0] if c.streams.audio else None
+        duration = float(c.duration / av.time_base) if c.duration else float(v.duration * v.time_base)
+        audio_duration = float(a.duration * a.time_base) if a is not None and a.duration else None
+        return MediaInfo(duration, v.codec_context.width, v.codec_context.height, float(v.average_rate),
+                         a is not None, audio_duration)
+
+
+def read_srt(path: Path | None) -> list[srt.Subtitle]:
+    if path is None or not Path(path).exists():
+        return []
+    return list(srt.parse(Path(path).read_text(encoding="utf-8")))
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".partial-", suffix=path.suffix)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def join_lecture(parts: list[tuple[str, Path, Path | None]], dest: Path) -> None:
+    """Concatenate (title, mp4, srt) parts into ``dest`` with one chapter per part and one .srt.
+
+    Segments share codec and settings (Manim wrote them all), so ffmpeg's concat
+    demuxer joins them without re-encoding.
+    """
+    offsets, t = [], 0.0
+    for _, mp4, _ in parts:
+        offsets.append(t)
+        t += probe(mp4).duration
+    total = t
+    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".join-") as work:
+        work = Path(work)
+        listing = work / "parts.txt"
+        listing.write_text("".join(f"file '{Path(mp4).resolve()}'\n" for _, mp4, _ in parts))
+        meta = [";FFMETADATA1", "title=Optimizers on loss surfaces"]
+        for (title, _, _), start, end in zip(parts, offsets, offsets[1:] + [total]):
+            meta += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={int(start * 1000)}", f"END={int(end * 1000)}",
+                     f"title={title}"]
+        (work / "chapters.txt").write_text("\n".join(meta) + "\n")
+        tmp = work / dest.name
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing),
+             "-i", str(work / "chapters.txt"), "-map", "0", "-map_metadata", "1", "-map_chapters", "1",
+             "-c", "copy", "-movflags", "+faststart", str(tmp)],
+            check=True,
+        )
+        subs = []
+        for (_, _, caption), start in zip(parts, offsets):
+            shift = dt.timedelta(seconds=start)
+            for s in read_srt(caption):
+                subs.append(srt.Subtitle(len(subs) + 1, s.start + shift, s.end + shift, s.content))
+        if subs:
+            _write_text_atomic(dest.with_suffix(".srt"), srt.compose(subs))
+        os.replace(tmp, dest)
+
+
+def chapters(path: str | Path) -> list[tuple[float, float, str]]:
+    """(start, end, title) of each chapter, as a player sees them."""
+    with av.open(str(path)) as c:
+        return [(float(ch["start"] * ch["time_base"]), float(ch["end"] * ch["time_base"]),
+                 ch["metadata"].get("title", "")) for ch in c.chapters()]

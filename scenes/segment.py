@@ -1,0 +1,134 @@
+"""The base of every lecture segment: a narrated ThreeDScene with the project's conventions.
+
+A segment subclass sets ``segment`` (the name of its narration file) and
+writes ``construct`` from the helpers here: ``say`` for a narration cue,
+``show_surface``, ``race``, ``panel``, ``fix`` for things pinned to the frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (
+    DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, MathTex, Text, ThreeDScene, VGroup, Write, config,
+)
+from manim_voiceover import VoiceoverScene
+
+import optmath
+from scenes import palette, settings
+from scenes.equation_panel import UpdatePanel
+from scenes.loss_surface import DEFAULT_PHI, DEFAULT_THETA, DEFAULT_ZOOM, LossSurface
+from scenes.narration import Script, make_service, shorten
+from scenes.race import Race, Racer, place_legend
+
+
+def fmt(x: float, digits: int = 3) -> str:
+    """A number as the narration says it: few significant digits, no float noise."""
+    x = float(x)
+    if x == 0:
+        return "0"
+    if abs(x) < 1e-3 or abs(x) >= 1e5:
+        return f"{x:.{max(digits - 1, 1)}e}".replace("e-0", "e-").replace("e+0", "e")
+    return f"{x:.{digits}g}"
+
+
+class Segment(VoiceoverScene, ThreeDScene):
+    segment = ""  # narration file name in assets/narration
+    short_steps = 12  # trajectory length in the short (test) cut
+
+    def setup(self):
+        super().setup()
+        self.camera.background_color = palette.BACKGROUND
+        self.voice = settings.voice()
+        self.short = settings.short()
+        self.set_speech_service(make_service(self.voice), create_subcaption=True)
+        self.script = Script(self.segment)
+        self.set_camera_orientation(phi=DEFAULT_PHI, theta=DEFAULT_THETA, zoom=DEFAULT_ZOOM)
+
+    def render(self, preview: bool = False):
+        # Manim can leave a non-daemon encoder thread waiting after an error inside an
+        # animation, and the process then never exits; a failed render must fail fast.
+        try:
+            return super().render(preview)
+        except BaseException:
+            import os
+            import sys
+            import traceback
+
+            traceback.print_exc()
+            sys.stderr.flush()
+            sys.stdout.flush()
+            os._exit(1)
+
+    # -- narration ------------------------------------------------------------------------------
+    def say(self, key: str, **numbers):
+        """Context manager of one narration cue; animations inside fit its duration."""
+        text = self.script.text(key, **numbers)
+        if self.short:
+            text = shorten(text)
+        return self.voiceover(text=text)
+
+    def add_sound(self, sound_file, time_offset=0, gain=None, **kwargs):
+        if self.voice == "none":
+            return  # silent render: captions and timing only
+        super().add_sound(sound_file, time_offset=time_offset, gain=gain, **kwargs)
+
+    # -- numbers ----------------------------------------------------------------------------------
+    def steps(self, n: int) -> int:
+        return min(n, self.short_steps) if self.short else n
+
+    def run(self, surface, optimizer, start, steps, **hyper) -> optmath.Trajectory:
+        return optmath.trajectory(surface, optimizer, start, self.steps(steps), **hyper)
+
+    # -- building blocks ----------------------------------------------------------------------------
+    def fix(self, *mobjects):
+        """Pin mobjects to the frame (titles, panels, legends) so the camera does not move them."""
+        self.add_fixed_in_frame_mobjects(*mobjects)
+        for m in mobjects:
+            if hasattr(m, "pin"):
+                m.pin = self.camera.add_fixed_in_frame_mobjects
+        return mobjects[0] if len(mobjects) == 1 else mobjects
+
+    def title_card(self, title: str, surface: optmath.Surface) -> VGroup:
+        head = Text(title, font_size=34, color=palette.TEXT_COLOR, weight="BOLD")
+        formula = MathTex("f(x, y) = " + surface.latex if surface.data is None else surface.latex,
+                          font_size=34, color=palette.TEXT_COLOR)
+        card = VGroup(head, formula).arrange(DOWN, aligned_edge=LEFT, buff=0.15).to_corner(UP + LEFT, buff=0.35)
+        return card
+
+    def show_surface(self, surface: optmath.Surface, **kwargs) -> LossSurface:
+        loss = LossSurface(surface, **kwargs)
+        return loss
+
+    def race(self, loss: LossSurface, runs: list[tuple[optmath.Trajectory, object]] | list[Racer],
+             show_start: bool = False) -> Race:
+        """Racers from (trajectory, colour) pairs; ``show_start`` tells same-optimizer runs apart in the legend."""
+        def label(t: optmath.Trajectory) -> str | None:
+            return f"{t.label} from ({t.start[0]:g}, {t.start[1]:g})" if show_start else None
+
+        racers = [r if isinstance(r, Racer) else Racer(r[0], r[1], label(r[0])) for r in runs]
+        race = Race(loss, racers)
+        for p in race.paths:
+            self.add_fixed_orientation_mobjects(p.dot, p.marker)
+        return race
+
+    def legend(self, race: Race, corner=DOWN + LEFT):
+        place_legend(race.legend, corner)
+        self.fix(race.legend)
+        return race.legend
+
+    def panel(self, trajectory: optmath.Trajectory, race: Race, color=None) -> UpdatePanel:
+        p = UpdatePanel(trajectory, race.step, color=color)
+        p.to_edge(RIGHT, buff=0.3).shift(DOWN * 0.4)
+        if p.height > config.frame_height - 1.2:
+            p.scale_to_fit_height(config.frame_height - 1.2)
+        self.fix(p)
+        return p
+
+    def clear_overlay(self, *mobjects, run_time: float = 0.8):
+        """Fade pinned mobjects out and forget them."""
+        for m in mobjects:
+            m.suspend_updating()  # their updaters would otherwise fight the fade
+        self.play(*[FadeOut(m) for m in mobjects], run_time=run_time)
+        for m in mobjects:
+            m.clear_updaters()
+            self.remove(m)
