@@ -45,6 +45,7 @@ class Surface:
     source: str = ""
     axis_labels: tuple[str, str] = ("x", "y")
     data: "FitData | None" = None
+    spoken: str = ""  # the formula as a narrator reads it
 
     # -- evaluation on separate coordinates -------------------------------------------------
     def f(self, x, y) -> Array:
@@ -106,7 +107,7 @@ def _const(v):
 
 def quadratic(a: float, b: float, name: str | None = None, *, title: str = "", source: str = "",
               domain=((-2.0, 2.0), (-2.0, 2.0)), z_range=None, escape: float | None = None,
-              latex: str | None = None) -> Surface:
+              latex: str | None = None, spoken: str = "") -> Surface:
     """f = a x^2 + b y^2: the saddles and bowls, whose Hessian is diag(2a, 2b).
 
     Also the way to make your own: ``quadratic(0.5, 3.0)`` is a bowl of
@@ -130,28 +131,29 @@ def quadratic(a: float, b: float, name: str | None = None, *, title: str = "", s
         z_range=z_range,
         escape=escape,
         source=source,
+        spoken=spoken,
     )
 
 
 saddle = quadratic(
     1.0, -1.0, "saddle", title="Saddle", source="seed 000 (Medina, gradient descent animation)",
     domain=((-1.5, 1.5), (-1.5, 1.5)), z_range=(-2.25, 2.25), escape=15.0,
-    latex=r"x^2 - y^2",
+    latex=r"x^2 - y^2", spoken="x squared minus y squared",
 )
 saddle_cs231n = quadratic(
     -0.5, 1.0, "saddle-cs231n", title="Saddle (CS231n)", source="CS231n-style saddle",
     domain=((-2.0, 2.0), (-2.0, 2.0)), z_range=(-2.0, 4.0), escape=20.0,
-    latex=r"-\tfrac{1}{2}x^2 + y^2",
+    latex=r"-\tfrac{1}{2}x^2 + y^2", spoken="minus one half x squared plus y squared",
 )
 bowl = quadratic(
     0.1, 2.0, "bowl", title="Elongated bowl", source="seed 004 (d2l / Berkeley STAT 157)",
     domain=((-6.0, 6.0), (-2.5, 2.5)), z_range=(0.0, 13.0), escape=60.0,
-    latex=r"0.1x^2 + 2y^2",
+    latex=r"0.1x^2 + 2y^2", spoken="zero point one x squared plus two y squared",
 )
 bowl_nndl = quadratic(
     0.05, 1.0, "bowl-nndl", title="Elongated bowl (NNDL)", source="Deep Learning from Scratch / NNDL",
     domain=((-10.0, 10.0), (-5.0, 5.0)), z_range=(0.0, 20.0), escape=100.0,
-    latex=r"\tfrac{1}{20}x^2 + y^2",
+    latex=r"\tfrac{1}{20}x^2 + y^2", spoken="x squared over twenty plus y squared",
 )
 
 cubic = Surface(
@@ -165,6 +167,7 @@ cubic = Surface(
     z_range=(-1.0, 4.0),
     escape=15.0,
     source="seed 002 (NNDL, optimizer comparison)",
+    spoken="x squared plus y squared plus y cubed plus x y",
 )
 
 rosenbrock = Surface(

@@ -109,7 +109,8 @@ class BatchTrajectory:
         index = index if isinstance(index, tuple) else (index,)
         d = int(self.diverged_at[index])
         return Trajectory(
-            self.surface, self.optimizer, self.xy[index], self.z[index], self.grad[index],
+            self.surface, self.optimizer, self.xy[index], self.z[index],
+            None if self.grad is None else self.grad[index],
             {k: v[index] for k, v in self.state.items()}, None if d < 0 else d,
         )
 
@@ -146,6 +147,9 @@ def batch_trajectory(surface: "str | Surface", optimizer: "str | Optimizer", sta
                      record_state: bool = True, **hyper) -> BatchTrajectory:
     """Run ``optimizer`` from every start in ``starts`` (shape (..., 2)) for ``steps`` steps.
 
+    ``record_state=False`` keeps only the path (xy and z), not the gradients
+    and optimizer state per step: for big sweeps where memory is the cost.
+
     Hyperparameters may be arrays: they broadcast against the batch shape, so
     ``starts=[[1, 0.25]], lr=[0.1, 0.5, 1.1]`` runs three learning rates.
     """
@@ -157,7 +161,7 @@ def batch_trajectory(surface: "str | Surface", optimizer: "str | Optimizer", sta
     p = np.broadcast_to(p0, batch + (2,)).copy()
 
     xy = np.empty((steps + 1,) + batch + (2,))
-    grad = np.empty_like(xy)
+    grad = np.empty_like(xy) if record_state else None
     z = np.empty((steps + 1,) + batch)
     names = opt.state_names if record_state else ()
     state_rec = {n: np.empty_like(xy) for n in names}
@@ -166,7 +170,9 @@ def batch_trajectory(surface: "str | Surface", optimizer: "str | Optimizer", sta
     with np.errstate(all="ignore"):
         state = opt.init(p)
         g = surf.grad(p)
-        xy[0], grad[0], z[0] = p, g, surf.value(p)
+        xy[0], z[0] = p, surf.value(p)
+        if record_state:
+            grad[0] = g
         for n in names:
             state_rec[n][0] = state[n]
         any_diverged = False
@@ -186,7 +192,8 @@ def batch_trajectory(surface: "str | Surface", optimizer: "str | Optimizer", sta
             else:
                 z[t] = surf.value(p)
             g = surf.grad(p)
-            grad[t] = g
+            if record_state:
+                grad[t] = g
             for n in names:
                 state_rec[n][t] = state[n]
 
@@ -194,7 +201,7 @@ def batch_trajectory(surface: "str | Surface", optimizer: "str | Optimizer", sta
         return np.moveaxis(a, 0, -2) if a.ndim == len(batch) + 2 else np.moveaxis(a, 0, -1)
 
     return BatchTrajectory(
-        surf, opt, batch_first(xy), batch_first(z), batch_first(grad),
+        surf, opt, batch_first(xy), batch_first(z), None if grad is None else batch_first(grad),
         {n: batch_first(a) for n, a in state_rec.items()}, diverged,
     )
 

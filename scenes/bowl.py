@@ -7,7 +7,7 @@ from manim import FadeIn, FadeOut
 
 import optmath
 from scenes import camera_moves, palette
-from scenes.segment import Segment, fmt
+from scenes.segment import Segment, fmt, point
 
 SURFACE = "bowl"
 START = (-5.0, -2.0)
@@ -29,8 +29,8 @@ class BowlSegment(Segment):
         card = self.fix(self.title_card(self.script.title, surf))
         col = palette.optimizer_color
 
-        with self.say("intro", l_min=fmt(bounds.lambda_min), l_max=fmt(bounds.lambda_max),
-                      kappa=fmt(bounds.lambda_max / bounds.lambda_min), start=f"minus {fmt(-START[0])}, minus {fmt(-START[1])}") as tr:
+        with self.say("intro", formula=surf.spoken, l_min=fmt(bounds.lambda_min), l_max=fmt(bounds.lambda_max),
+                      kappa=fmt(bounds.lambda_max / bounds.lambda_min), start=point(START)) as tr:
             self.play(FadeIn(card), FadeIn(loss.axes), run_time=1.0)
             self.play(FadeIn(loss.contours), FadeIn(loss.mesh), run_time=max(tr.duration * 0.3, 1.0))
             camera_moves.orbit(self, 30, run_time=max(tr.get_remaining_duration() - 0.2, 1.0))
@@ -55,7 +55,8 @@ class BowlSegment(Segment):
         legend, panel = self.legend(race), self.panel(heavy, race, color=col("momentum"))
         self.add(race)
         with self.say("momentum", lr=fmt(HEAVY["lr"]), mu=fmt(HEAVY["momentum"]), steps=heavy.steps,
-                      dist_m=fmt(np.linalg.norm(heavy.final)), dist_n=fmt(np.linalg.norm(nag.final))) as tr:
+                      dist_m=fmt(np.linalg.norm(heavy.final)), dist_n=fmt(np.linalg.norm(nag.final)),
+                      dist_sgd=fmt(np.linalg.norm(sgd.final))) as tr:
             self.play(FadeIn(legend), FadeIn(panel), panel.highlight(0), run_time=1.0)
             camera_moves.orbit(self, -25, run_time=max(tr.get_remaining_duration() - 0.2, 1.0),
                                added_anims=[race.run(run_time=max(tr.get_remaining_duration() - 0.2, 1.0))])
@@ -68,7 +69,8 @@ class BowlSegment(Segment):
         race = self.race(loss, [(t, col(name)) for name, t in runs.items()])
         legend, panel = self.legend(race), self.panel(runs["adam"], race, color=col("adam"))
         self.add(race)
-        with self.say("adaptive", steps=runs["adam"].steps,
+        rms_first = np.abs(runs["rmsprop"].xy[1] - runs["rmsprop"].xy[0]).max() / ADAPTIVE["rmsprop"]["lr"]
+        with self.say("adaptive", steps=runs["adam"].steps, rms_factor=fmt(rms_first),
                       **{f"d_{n}": fmt(np.linalg.norm(t.final)) for n, t in runs.items()}) as tr:
             self.play(FadeIn(legend), FadeIn(panel), panel.highlight(2), run_time=1.0)
             camera_moves.top_down(self, run_time=2.0)
@@ -84,7 +86,7 @@ class BowlSegment(Segment):
         legend = self.legend(race)
         self.add(race)
         path = race.paths[0]
-        with self.say("diverge", bound=fmt(bounds.gd), lr=fmt(lr),
+        with self.say("diverge", rule="two over the largest eigenvalue", bound=fmt(bounds.gd), lr=fmt(lr),
                       exit=path.exit_step if path.exit_step is not None else wild.steps,
                       diverged=wild.diverged_at if wild.diverged_at is not None else "never") as tr:
             self.play(FadeIn(legend), run_time=0.6)

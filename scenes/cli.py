@@ -63,7 +63,7 @@ def _say(msg: str) -> None:
 def render_segment(seg: SegmentInfo, quality: str, voice: str, media_dir: Path, short: bool,
                    disable_caching: bool, log_dir: Path) -> tuple[Path, Path | None]:
     """Run Manim on one segment; returns its MP4 and .srt (None when there is no caption)."""
-    env = dict(os.environ, OPTVIZ_VOICE=voice, OPTVIZ_SHORT="1" if short else "")
+    env = dict(os.environ, OPTVIZ_VOICE=voice, OPTVIZ_SHORT="1" if short else "", PYTHONUNBUFFERED="1")
     cmd = [sys.executable, "-m", "manim", "render", f"-q{quality}", "--progress_bar", "none",
            "--media_dir", str(media_dir), str(seg.file), seg.scene]
     if disable_caching:
@@ -71,17 +71,19 @@ def render_segment(seg: SegmentInfo, quality: str, voice: str, media_dir: Path, 
     log = log_dir / f"{seg.name}.log"
     start = time.monotonic()
     _say(f"[{seg.name}] rendering {seg.title!r} at {QUALITIES[quality]} (voice: {voice}); log: {log}")
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        animations = 0
-        for line in proc.stdout:
-            fh.write(line)
-            if "Animation" in line and ("Partial movie file written" in line or "Using cached data" in line):
-                animations += 1
-                if animations % 5 == 0:
-                    _say(f"[{seg.name}] {animations} animations, {time.monotonic() - start:.0f} s")
-        proc.wait()
     out_dir = media_dir / "videos" / seg.name / QUALITIES[quality]
+    partials = out_dir / "partial_movie_files" / seg.scene
+    before = set(partials.glob("*.mp4")) if partials.exists() else set()
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        shown = 0
+        while proc.poll() is None:
+            time.sleep(1.0)
+            # progress: Manim writes one partial movie per animation
+            done = len(set(partials.glob("*.mp4")) - before) if partials.exists() else 0
+            if done >= shown + 10:
+                shown = done
+                _say(f"[{seg.name}] {done} animations rendered, {time.monotonic() - start:.0f} s")
     mp4 = out_dir / f"{seg.scene}.mp4"
     if proc.returncode != 0 or not mp4.exists():
         tail = "".join(open(log).readlines()[-15:])

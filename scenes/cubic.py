@@ -8,7 +8,7 @@ from manim import FadeIn, FadeOut
 import optmath
 from optmath.optimizers import DISPLAY_NAMES
 from scenes import camera_moves, palette
-from scenes.segment import Segment, fmt
+from scenes.segment import Segment, fmt, point
 
 SURFACE = "cubic"
 START = (-1.2, 0.8)
@@ -36,7 +36,7 @@ class CubicSegment(Segment):
         loss = self.show_surface(surf)
         card = self.fix(self.title_card(self.script.title, surf))
 
-        with self.say("intro", f_min=fmt(lo.value), saddle=f"{fmt(sad.xy[0])}, {fmt(sad.xy[1])}",
+        with self.say("intro", formula=surf.spoken, f_min=fmt(lo.value), saddle=point(sad.xy),
                       f_saddle=fmt(sad.value)) as tr:
             self.play(FadeIn(card), FadeIn(loss.axes), run_time=1.0)
             self.play(FadeIn(loss.contours), FadeIn(loss.mesh), run_time=max(tr.duration * 0.3, 1.0))
@@ -49,7 +49,7 @@ class CubicSegment(Segment):
         race = self.race(loss, [(t, palette.optimizer_color(n)) for n, t in runs.items()])
         legend = self.legend(race)
         self.add(race)
-        with self.say("race", start=f"minus {fmt(-START[0])}, {fmt(START[1])}") as tr:
+        with self.say("race", count=len(runs), start=point(START)) as tr:
             self.play(FadeIn(legend), run_time=0.8)
             self.play(race.run(to_step=min(5, race.steps)), run_time=max(tr.get_remaining_duration() - 0.2, 1.0))
 

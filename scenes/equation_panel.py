@@ -18,13 +18,15 @@ from scenes import palette
 VALUE_FONT = "DejaVu Sans Mono"
 
 
+WIDEST_VALUE = "(+0000.0000, +0000.0000)"  # sizes the panel's box once for all steps
+
+
 def _num(v) -> str:
-    """Fixed width (9 characters), so the panel never grows as the numbers change."""
     if not np.isfinite(v):
-        return f"{'—':>9}"
+        return "—"
     if v != 0 and not 1e-3 <= abs(v) < 1e4:
-        return f"{v:+9.2e}"
-    return f"{v:+9.4f}"
+        return f"{v:+.2e}"
+    return f"{v:+.4f}"
 
 
 def _pair(v) -> str:
@@ -64,9 +66,12 @@ class UpdatePanel(VGroup):
         for label, value in zip(self.labels, self.values):
             self.table.add(VGroup(label, value))
         self._layout()
-        self.box = Rectangle(width=max(self.rule.width, 3.6) + 0.4, height=self._stack().height + 0.35)
+        widest = self._value_text(WIDEST_VALUE)
+        table_width = self.labels.width + 0.15 + widest.width
+        self.box = Rectangle(width=max(self.rule.width, self.title.width, table_width) + 0.4,
+                             height=self._stack().height + 0.35)
         self.box.set_stroke(palette.CONTOUR_COLOR, width=1, opacity=0.5).set_fill(palette.BACKGROUND, opacity=0.78)
-        self.box.move_to(self._stack())
+        self.box.move_to(self._stack()).align_to(self._stack().get_left() + LEFT * 0.2, LEFT)
         self.add(self.box, self.title, self.rule, self.table)
         self.highlighter = VGroup()
         self.add(self.highlighter)
@@ -101,12 +106,14 @@ class UpdatePanel(VGroup):
         if k == self.shown_step:
             return
         self.shown_step = k
-        for i, (fmt, old) in enumerate(zip(self.formatters, list(self.values))):
+        for fmt, label, value in zip(self.formatters, self.labels, self.values):
             new = self._value_text(fmt(k))
-            self._place(new, self.labels[i])
-            self.pin(new)
-            self.values.submobjects[i] = new
-            self.table[i].submobjects[1] = new
+            self._place(new, label)
+            # Mutate in place: Manim draws an animation's moving mobjects from a list
+            # taken when the animation began, so a swapped-in mobject would leave the
+            # old one on screen as a ghost.
+            value.become(new)
+            self.pin(*value.get_family())
 
     def highlight(self, line: int):
         """A box around rule line ``line`` (the term being narrated); returns the animation."""

@@ -8,7 +8,7 @@ from manim import DOWN, LEFT, FadeIn, FadeOut, config
 import optmath
 from scenes import camera_moves, palette
 from scenes.fit_plot import FitPlot
-from scenes.segment import Segment, fmt
+from scenes.segment import Segment, fmt, point
 
 LINEAR, SINCOS = "fit-linear", "fit-sincos"
 LINEAR_START = (5.0, 4.0)
@@ -39,7 +39,7 @@ class FitSegment(Segment):
         plot = self._fit_plot(surf)
         a_true, b_true = surf.data.true_params
 
-        with self.say("intro", a_true=fmt(a_true), b_true=fmt(b_true)) as tr:
+        with self.say("intro", n_points=len(surf.data.x), a_true=fmt(a_true), b_true=fmt(b_true)) as tr:
             self.play(FadeIn(card), FadeIn(plot), run_time=1.2)
             self.play(FadeIn(loss.axes), FadeIn(loss.contours), FadeIn(loss.mesh), run_time=max(tr.duration * 0.3, 1.0))
             camera_moves.orbit(self, 30, run_time=max(tr.get_remaining_duration() - 0.2, 1.0))
@@ -93,7 +93,7 @@ class FitSegment(Segment):
         curves = [plot.track(good, race.step, col("sgd")), plot.track(bad, race.step, col("sgd", 1))]
         self.camera.add_fixed_in_frame_mobjects(*curves)
         legend = self.legend(race, corner=np.array([1.0, -1.0, 0.0]))
-        with self.say("sincos_race", good_start=_pair(GOOD_START), bad_start=_pair(BAD_START),
+        with self.say("sincos_race", good_start=point(GOOD_START), bad_start=point(BAD_START),
                       f_good=fmt(good.z[good.last_finite]), a_bad=fmt(bad.final[0]), b_bad=fmt(bad.final[1]),
                       f_bad=fmt(bad.z[bad.last_finite])) as tr:
             self.play(FadeIn(legend), run_time=0.6)

@@ -7,7 +7,7 @@ from manim import DOWN, UP, Create, FadeIn, FadeOut, Write
 
 import optmath
 from scenes import camera_moves, palette
-from scenes.segment import Segment, fmt
+from scenes.segment import Segment, fmt, point
 
 SURFACE = "saddle"
 LR_GD = 0.1
@@ -26,7 +26,7 @@ class SaddleSegment(Segment):
         loss = self.show_surface(surf)
         card = self.fix(self.title_card(self.script.title, surf))
 
-        with self.say("intro", eig_lo=fmt(cp.eigenvalues[0]), eig_hi=fmt(cp.eigenvalues[1])) as tr:
+        with self.say("intro", formula=surf.spoken, eig_lo=fmt(cp.eigenvalues[0]), eig_hi=fmt(cp.eigenvalues[1])) as tr:
             self.play(FadeIn(card), Create(loss.axes), run_time=1.0)
             self.play(FadeIn(loss.contours), Create(loss.mesh), run_time=max(tr.duration * 0.4, 1.0))
             camera_moves.orbit(self, 40, run_time=max(tr.get_remaining_duration() - 0.2, 1.0))
@@ -37,7 +37,7 @@ class SaddleSegment(Segment):
         legend = self.legend(race)
         panel = self.panel(stall, race, color=palette.optimizer_color("sgd"))
         self.add(race)
-        with self.say("stall", lr=fmt(LR_GD), factor=fmt(1 - 2 * LR_GD), steps=stall.steps,
+        with self.say("stall", start=point(STALL_START), lr=fmt(LR_GD), factor=fmt(1 - 2 * LR_GD), steps=stall.steps,
                       x_final=fmt(stall.final[0])) as tr:
             self.play(FadeIn(legend), FadeIn(panel), run_time=0.8)
             self.play(race.run(), run_time=max(tr.get_remaining_duration() - 0.2, 1.0))
@@ -55,7 +55,7 @@ class SaddleSegment(Segment):
                          show_start=True)
         legend = self.legend(race)
         exit_step = race.paths[1].exit_step
-        with self.say("escape", y0=fmt(ESCAPE_START[1]), growth=fmt(1 + 2 * LR_GD),
+        with self.say("escape", start=point(ESCAPE_START), growth=fmt(1 + 2 * LR_GD),
                       exit=exit_step if exit_step is not None else escape.steps) as tr:
             self.add(race)
             self.play(FadeIn(legend), run_time=0.6)
@@ -71,7 +71,7 @@ class SaddleSegment(Segment):
         race = self.race(loss, [(sgd, palette.optimizer_color("sgd")), (adam, palette.optimizer_color("adam"))])
         legend = self.legend(race)
         self.add(race)
-        with self.say("symmetry", x0=fmt(RIDGE_START[0]), y0=fmt(RIDGE_START[1]), lr_sgd=fmt(LR_GD),
+        with self.say("symmetry", start=point(RIDGE_START), lr_sgd=fmt(LR_GD),
                       growth=fmt(1 + 2 * LR_GD), steps=sgd.steps, sgd_y=fmt(sgd.final[1])) as tr:
             self.play(FadeIn(legend), run_time=0.6)
             self.play(race.run(to_step=sgd.steps / 2), run_time=max(tr.get_remaining_duration() - 0.2, 1.0))

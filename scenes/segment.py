@@ -31,6 +31,11 @@ def fmt(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
+def point(p) -> str:
+    """A point as narrated and captioned: ``(1, 0.25)``."""
+    return f"({fmt(p[0])}, {fmt(p[1])})"
+
+
 class Segment(VoiceoverScene, ThreeDScene):
     segment = ""  # narration file name in assets/narration
     short_steps = 12  # trajectory length in the short (test) cut

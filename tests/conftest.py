@@ -1,0 +1,14 @@
+"""Shared test setup: Manim's graphical-test options, made to run on Debian 12's cairo."""
+
+import manim.utils.testing.frames_comparison as frames_comparison
+
+# Manim skips its frame tests below cairo 1.18; Debian 12 ships 1.16. The control frames
+# in tests/control_data were made with this cairo, so comparing against them is sound.
+frames_comparison.MIN_CAIRO_VERSION = 0
+
+
+def pytest_addoption(parser):
+    parser.addoption("--set_test", action="store_true", default=False,
+                     help="(re)write the control frames of the key-frame tests")
+    parser.addoption("--show_diff", action="store_true", default=False,
+                     help="show a failing key frame next to its control frame")

@@ -1,0 +1,71 @@
+"""Narration scripts: numbers come from optmath, every cue is used, voices behave."""
+
+import re
+import wave
+from pathlib import Path
+
+import pytest
+
+from scenes.lecture import SEGMENTS
+from scenes.narration import NARRATION_DIR, Script, SilentService, make_service, shorten, spoken
+
+NUMBER_WORDS = r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand|half|twice|double)\b"
+
+
+@pytest.mark.parametrize("name", SEGMENTS)
+def test_scripts_state_no_numbers_of_their_own(name):
+    """Every number said comes from optmath through a {placeholder}, never from the script."""
+    script = Script(name)
+    for key, text in script.cues.items():
+        bare = re.sub(r"\{[a-z_0-9]+\}", "", text)
+        assert not re.search(r"\d", bare), f"{name}.{key} has a digit: {bare!r}"
+        assert not re.search(NUMBER_WORDS, bare, re.I), f"{name}.{key} has a number word: {bare!r}"
+
+
+@pytest.mark.parametrize("name", SEGMENTS)
+def test_every_cue_is_spoken_by_its_scene_and_exists(name):
+    script = Script(name)
+    source = SEGMENTS[name].file.read_text()
+    used = set(re.findall(r'self\.say\(\s*"([a-z_]+)"', source))
+    assert used == set(script.cues), (used ^ set(script.cues))
+
+
+def test_missing_placeholder_is_a_clear_error():
+    with pytest.raises(KeyError, match="needs \\['eig_hi', 'eig_lo', 'formula'\\]"):
+        Script("saddle").text("intro")
+
+
+def test_spoken_reads_signs_and_exponents():
+    assert spoken("start at (-5, -2)") == "start at (minus 5, minus 2)"
+    assert spoken("y = 1.0e-8") == "y = 1.0 times ten to the minus 8"
+    assert spoken("x-1 and f(x) - 3") == "x-1 and f(x) - 3"
+
+
+def test_shorten_keeps_the_first_words():
+    assert shorten("one two three four five six seven eight") == "one two three four five six."
+    assert shorten("short cue") == "short cue"
+
+
+def test_silent_voice_lasts_the_reading_time(tmp_path):
+    service = SilentService(cache_dir=str(tmp_path))
+    data = service.generate_from_text(" ".join(["word"] * 26))
+    with wave.open(str(tmp_path / data["original_audio"])) as w:
+        assert w.getnframes() / w.getframerate() == pytest.approx(10.0, abs=0.01)
+
+
+def test_piper_voice_speaks_offline(tmp_path):
+    service = make_service("piper", cache_dir=tmp_path)
+    data = service.generate_from_text("Gradient descent stalls at the saddle point.")
+    path = tmp_path / data["original_audio"]
+    with wave.open(str(path)) as w:
+        seconds = w.getnframes() / w.getframerate()
+        frames = w.readframes(w.getnframes())
+    assert 1.5 < seconds < 6.0
+    assert max(frames) > 0  # not silence
+    again = service.generate_from_text("Gradient descent stalls at the saddle point.")
+    assert again["original_audio"] == data["original_audio"]  # cached, not synthesised twice
+
+
+def test_unknown_voice():
+    with pytest.raises(ValueError, match="unknown voice 'robot'; choose one of: piper, espeak, none"):
+        make_service("robot")

