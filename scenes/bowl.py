@@ -92,6 +92,21 @@ class BowlSegment(Segment):
             self.play(FadeIn(legend), run_time=0.6)
             camera_moves.home(self, run_time=2.0)
             self.play(race.run(), run_time=max(tr.get_remaining_duration() - 0.2, 1.0))
+        self.clear_overlay(legend)
+        self.play(FadeOut(race), run_time=0.5)
+        self.remove(race)
+
+        # 5. the best constant steps, from the closed forms
+        hb_lr, hb_mu = bounds.heavy_ball_optimal
+        gd = self.run(surf, "sgd", START, STEPS, lr=round(bounds.gd_optimal, 4))
+        hb = self.run(surf, "momentum", START, STEPS, lr=round(hb_lr, 4), momentum=round(hb_mu, 4))
+        race = self.race(loss, [(gd, col("sgd")), (hb, col("momentum"))])
+        legend = self.legend(race)
+        self.add(race)
+        with self.say("optimal", gd_opt=fmt(bounds.gd_optimal), hb_lr=fmt(hb_lr), hb_mu=fmt(hb_mu), steps=gd.steps,
+                      d_gd=fmt(np.linalg.norm(gd.final)), d_hb=fmt(np.linalg.norm(hb.final))) as tr:
+            self.play(FadeIn(legend), run_time=0.6)
+            self.play(race.run(), run_time=max(tr.get_remaining_duration() - 0.2, 1.0))
         with self.say("outro") as tr:
             camera_moves.orbit(self, 40, run_time=max(tr.duration - 0.2, 1.0))
         self.clear_overlay(legend, card)

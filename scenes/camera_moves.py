@@ -25,7 +25,7 @@ def fly_to(scene: ThreeDScene, point, zoom: float = 1.8, phi: float | None = Non
 
 def top_down(scene: ThreeDScene, run_time: float = 3.0, added_anims=()) -> None:
     """Look straight down: the contour-map view the matplotlib seeds use."""
-    scene.move_camera(phi=0.0, theta=-90 * DEGREES, frame_center=ORIGIN, zoom=DEFAULT_ZOOM * 1.1,
+    scene.move_camera(phi=0.0, theta=-90 * DEGREES, frame_center=ORIGIN, zoom=DEFAULT_ZOOM * 0.85,
                       run_time=run_time, added_anims=list(added_anims))
 
 

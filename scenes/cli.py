@@ -95,6 +95,44 @@ def render_segment(seg: SegmentInfo, quality: str, voice: str, media_dir: Path, 
     return mp4, (srt if srt.exists() else None)
 
 
+def inputs_digest(seg: SegmentInfo, quality: str, voice: str, short: bool) -> str:
+    """Hash of everything a segment's video depends on: code, narration, numbers' code, settings, versions."""
+    import hashlib
+
+    import manim
+
+    h = hashlib.sha256()
+    for path in sorted((ROOT / "scenes").glob("*.py")) + sorted((ROOT / "optmath").rglob("*.py")):
+        h.update(path.relative_to(ROOT).as_posix().encode())
+        h.update(path.read_bytes())
+    for path in sorted((ROOT / "assets").rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(ROOT).as_posix().encode())
+            h.update(path.read_bytes())
+    for path in (ROOT / "manim.cfg",):
+        if path.exists():
+            h.update(path.read_bytes())
+    h.update(f"{seg.name}|{seg.scene}|{quality}|{voice}|{short}|manim {manim.__version__}".encode())
+    return h.hexdigest()[:16]
+
+
+def cached_render(seg: SegmentInfo, quality: str, voice: str, media_dir: Path, short: bool,
+                  disable_caching: bool, log_dir: Path) -> tuple[Path, Path | None]:
+    """A segment whose inputs did not change since its last render is reused, not rendered again."""
+    store = media_dir / "segments"
+    store.mkdir(parents=True, exist_ok=True)
+    key = store / f"{seg.name}-{QUALITIES[quality]}-{voice}{'-short' if short else ''}-{inputs_digest(seg, quality, voice, short)}"
+    mp4, srt = key.with_suffix(".mp4"), key.with_suffix(".srt")
+    if mp4.exists() and not disable_caching:
+        _say(f"[{seg.name}] unchanged since the last render: reusing {mp4.name}")
+        return mp4, (srt if srt.exists() else None)
+    fresh_mp4, fresh_srt = render_segment(seg, quality, voice, media_dir, short, disable_caching, log_dir)
+    if fresh_srt is not None:
+        _publish(fresh_srt, srt)
+    _publish(fresh_mp4, mp4)
+    return mp4, (srt if fresh_srt is not None else None)
+
+
 def _publish(src: Path, dest: Path) -> None:
     """Copy under a temporary name in the destination directory, then rename into place."""
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".partial-", suffix=dest.suffix)
@@ -136,7 +174,7 @@ def cmd_render(args) -> Path:
     suffix = QUALITIES[quality] + ("-short" if args.short else "") + ("-silent" if voice == "none" else "")
 
     def one(name):
-        return render_segment(SEGMENTS[name], quality, voice, media_dir, args.short, args.disable_caching, log_dir)
+        return cached_render(SEGMENTS[name], quality, voice, media_dir, args.short, args.disable_caching, log_dir)
 
     jobs = max(1, min(args.jobs, len(names)))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -164,7 +202,8 @@ def main(argv=None) -> int:
     r.add_argument("-q", "--quality", default="l", help="l|m|h|p|k as in manim (default l = 480p15)")
     r.add_argument("--voice", default="piper", help="piper (default), espeak or none")
     r.add_argument("--short", action="store_true", help="preview cut: first words of each cue, few steps")
-    r.add_argument("--disable_caching", action="store_true", help="render everything afresh (Manim's flag)")
+    r.add_argument("--disable_caching", action="store_true",
+                   help="render everything afresh: no reuse of unchanged segments, no Manim cache (Manim's flag)")
     r.add_argument("-j", "--jobs", type=int, default=2, help="segments rendered at once (default 2)")
     r.add_argument("-o", "--output-dir", default="out", help="where the MP4 and .srt go (default ./out)")
     r.add_argument("--media-dir", default="media", help="Manim's working directory (default ./media)")

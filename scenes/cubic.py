@@ -18,6 +18,7 @@ RACERS = {
     "adagrad": dict(lr=0.3), "rmsprop": dict(lr=0.05), "adam": dict(lr=0.1),
 }
 SETTLED_TOL = 1e-2
+BASIN_GRID, BASIN_STEPS, BASIN_LR = 41, 300, 0.1
 
 
 def _names(names: list[str]) -> str:
@@ -36,7 +37,7 @@ class CubicSegment(Segment):
         loss = self.show_surface(surf)
         card = self.fix(self.title_card(self.script.title, surf))
 
-        with self.say("intro", formula=surf.spoken, f_min=fmt(lo.value), saddle=point(sad.xy),
+        with self.say("intro", n_critical=len(points), formula=surf.spoken, f_min=fmt(lo.value), saddle=point(sad.xy),
                       f_saddle=fmt(sad.value)) as tr:
             self.play(FadeIn(card), FadeIn(loss.axes), run_time=1.0)
             self.play(FadeIn(loss.contours), FadeIn(loss.mesh), run_time=max(tr.duration * 0.3, 1.0))
@@ -64,7 +65,11 @@ class CubicSegment(Segment):
                       gone=gone_text) as tr:
             camera_moves.orbit(self, -50, run_time=max(tr.duration - 0.2, 1.0),
                                added_anims=[race.run(run_time=max(tr.duration - 0.2, 1.0))])
+        basin = optmath.basin_map(surf, "sgd", resolution=BASIN_GRID, steps=BASIN_STEPS, lr=BASIN_LR)
+        i_min = next(i for i, c in enumerate(basin.points) if c.kind == "min")
+        with self.say("basins", lr=fmt(BASIN_LR), grid=BASIN_GRID, pct_min=fmt(100 * basin.fraction(i_min), 2),
+                      pct_off=fmt(100 * basin.fraction(-1), 2)) as tr:
+            camera_moves.top_down(self, run_time=max(tr.duration * 0.5, 1.0))
         with self.say("outro") as tr:
-            camera_moves.top_down(self, run_time=max(tr.duration * 0.6, 1.0))
-            camera_moves.home(self, run_time=max(tr.get_remaining_duration() - 0.2, 1.0))
+            camera_moves.home(self, run_time=max(tr.duration - 0.2, 1.0))
         self.clear_overlay(legend, card)

@@ -49,7 +49,7 @@ class FitSegment(Segment):
         self.add(race)
         curve = plot.track(good, race.step, col("sgd"))
         self.camera.add_fixed_in_frame_mobjects(curve)
-        legend = self.legend(race, corner=np.array([1.0, -1.0, 0.0]))
+        legend = self.legend(race)
         with self.say("linear_good", a0=fmt(LINEAR_START[0]), b0=fmt(LINEAR_START[1]), lr=fmt(LR_GOOD),
                       steps=good.steps, a_final=fmt(good.final[0]), b_final=fmt(good.final[1])) as tr:
             self.play(FadeIn(legend), run_time=0.6)
@@ -67,7 +67,7 @@ class FitSegment(Segment):
         self.add(race)
         curve_bad = plot.track(bad, race.step, col("sgd"))
         self.camera.add_fixed_in_frame_mobjects(curve_bad)
-        legend = self.legend(race, corner=np.array([1.0, -1.0, 0.0]))
+        legend = self.legend(race)
         b_tail = bad.xy[-2:, 1]
         with self.say("linear_bad", lr=fmt(LR_BAD), lam_b=fmt(bounds.lambda_max), bound=fmt(bounds.gd),
                       b_hi=fmt(max(b_tail)), b_lo=fmt(min(b_tail))) as tr:
@@ -92,7 +92,7 @@ class FitSegment(Segment):
         self.add(race)
         curves = [plot.track(good, race.step, col("sgd")), plot.track(bad, race.step, col("sgd", 1))]
         self.camera.add_fixed_in_frame_mobjects(*curves)
-        legend = self.legend(race, corner=np.array([1.0, -1.0, 0.0]))
+        legend = self.legend(race)
         with self.say("sincos_race", good_start=point(GOOD_START), bad_start=point(BAD_START),
                       f_good=fmt(good.z[good.last_finite]), a_bad=fmt(bad.final[0]), b_bad=fmt(bad.final[1]),
                       f_bad=fmt(bad.z[bad.last_finite])) as tr:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import contourpy
 import numpy as np
-from manim import DEGREES, ThreeDAxes, Surface, VGroup, VMobject
+from manim import DEGREES, Group, ManimColor, ThreeDAxes, Surface, VGroup, VMobject
 
 from optmath.surfaces import Surface as LossFn
 from scenes import palette, settings
+from scenes.fast_mesh import MeshSurface, colormap
 
 # The box the surface is drawn in, in scene units: wide and flat enough that the
 # equation panel and legend fit beside it at the default camera.
@@ -38,10 +39,15 @@ def surface_axes(surface: LossFn) -> ThreeDAxes:
     )
     # Centre the domain (not the axes' origin) on the scene origin, where the camera looks.
     axes.shift(-axes.c2p(*surface.center, (z0 + z1) / 2))
+    # ThreeDAxes gives every tick a sheen whose gradient is recomputed from the whole axis
+    # on every frame: profiled at ~30% of a camera-move frame, for a barely visible effect.
+    for m in axes.family_members_with_points():
+        m.__dict__.pop("get_gradient_start_and_end_points", None)
+        m.set_stroke(color=m.get_stroke_color(), width=m.get_stroke_width(), opacity=m.get_stroke_opacity())
     return axes
 
 
-class LossSurface(VGroup):
+class LossSurface(Group):
     """Axes + mesh + floor contours of one optmath surface.
 
     ``point(x, y)`` is where a point of the domain sits on the drawn surface,
@@ -49,23 +55,76 @@ class LossSurface(VGroup):
     """
 
     def __init__(self, surface: LossFn, resolution: int | None = None, contours: int = 10,
-                 opacity: float = 0.88, show_axes: bool = True, **kwargs):
+                 opacity: float = 0.88, show_axes: bool = True, fast: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.loss = surface
         self.axes = surface_axes(surface)
         self.resolution = resolution or settings.surface_resolution()
-        (x0, x1), (y0, y1) = surface.domain
-        self.mesh = Surface(
+        self.mesh = self._fast_mesh(opacity) if fast else self._stock_mesh(opacity)
+        self.contours = self._floor_contours(contours)
+        if show_axes:
+            self.add(self.axes)
+        self.add(self.contours, self.mesh)
+
+    def _fast_mesh(self, opacity: float) -> MeshSurface:
+        """One mobject for the whole grid; needs a scene whose camera is MeshCamera."""
+        (x0, x1), (y0, y1) = self.loss.domain
+        n = self.resolution
+        xs, ys = np.linspace(x0, x1, n + 1), np.linspace(y0, y1, n + 1)
+        X, Y = np.meshgrid(xs, ys, indexing="ij")
+        H = self.height(X, Y)
+        verts = np.array([[self.axes.c2p(x, y, h) for x, y, h in zip(rx, ry, rh)] for rx, ry, rh in zip(X, Y, H)])
+        face_h = (H[:-1, :-1] + H[1:, :-1] + H[1:, 1:] + H[:-1, 1:]) / 4
+        rgb = colormap(face_h, palette.SURFACE_COLORSCALE, *self.loss.z_range)
+        return MeshSurface(verts, rgb, opacity=opacity, stroke_rgb=ManimColor(palette.CONTOUR_COLOR).to_rgb())
+
+    def _stock_mesh(self, opacity: float) -> Surface:
+        """Manim's own Surface: one VMobject per face (slow with Cairo; kept for comparison)."""
+        (x0, x1), (y0, y1) = self.loss.domain
+        mesh = Surface(
             lambda u, v: self.point(u, v),
             u_range=(x0, x1), v_range=(y0, y1), resolution=(self.resolution, self.resolution),
             fill_opacity=opacity, stroke_width=0.4, stroke_color=palette.CONTOUR_COLOR, stroke_opacity=0.35,
             checkerboard_colors=False,
         )
-        self.mesh.set_fill_by_value(axes=self.axes, colorscale=palette.SURFACE_COLORSCALE, axis=2)
-        self.contours = self._floor_contours(contours)
-        if show_axes:
-            self.add(self.axes)
-        self.add(self.contours, self.mesh)
+        mesh.set_fill_by_value(axes=self.axes, colorscale=palette.SURFACE_COLORSCALE, axis=2)
+        return mesh
+
+    # -- depth: is a scene point hidden behind the surface, seen from the camera? ---------------
+    def _occlusion_setup(self) -> None:
+        """Affine map scene <-> (x, y, z) of the axes, and a height grid for fast lookups."""
+        o = self.axes.c2p(0, 0, 0)
+        self._origin = np.asarray(o, float)
+        self._scale = np.array([self.axes.c2p(1, 0, 0)[0] - o[0], self.axes.c2p(0, 1, 0)[1] - o[1],
+                                self.axes.c2p(0, 0, 1)[2] - o[2]])
+        (x0, x1), (y0, y1) = self.loss.domain
+        self._gx, self._gy = np.linspace(x0, x1, 160), np.linspace(y0, y1, 160)
+        X, Y = np.meshgrid(self._gx, self._gy, indexing="ij")
+        self._gz = self._origin[2] + self._scale[2] * self.height(X, Y)  # scene z of the surface
+
+    def hidden(self, points: np.ndarray, camera_position: np.ndarray, samples: int = 40) -> np.ndarray:
+        """True where the straight line from a scene point to the camera passes under the surface."""
+        if not hasattr(self, "_gz"):
+            self._occlusion_setup()
+        pts = np.asarray(points, float)
+        if len(pts) == 0:
+            return np.zeros(0, bool)
+        s = np.linspace(0.02, 1.0, samples)[None, :, None]
+        top = self._gz.max()
+        # walk only until the ray is above the highest point of the surface
+        reach = np.clip((top - pts[:, 2]) / np.maximum(camera_position[2] - pts[:, 2], 1e-9), 0.05, 1.0)
+        q = pts[:, None, :] + s * reach[:, None, None] * (camera_position - pts)[:, None, :]
+        xy = (q[..., :2] - self._origin[:2]) / self._scale[:2]
+        (x0, x1), (y0, y1) = self.loss.domain
+        inside = (xy[..., 0] >= x0) & (xy[..., 0] <= x1) & (xy[..., 1] >= y0) & (xy[..., 1] <= y1)
+        fx = np.clip((xy[..., 0] - x0) / (x1 - x0) * (len(self._gx) - 1), 0, len(self._gx) - 1.001)
+        fy = np.clip((xy[..., 1] - y0) / (y1 - y0) * (len(self._gy) - 1), 0, len(self._gy) - 1.001)
+        i, j = fx.astype(int), fy.astype(int)
+        u, v = fx - i, fy - j
+        g = self._gz
+        zs = (g[i, j] * (1 - u) * (1 - v) + g[i + 1, j] * u * (1 - v) + g[i, j + 1] * (1 - u) * v
+              + g[i + 1, j + 1] * u * v)
+        return np.any(inside & (q[..., 2] < zs - 0.02), axis=1)
 
     def height(self, x, y):
         """The drawn height: the surface's value clipped to its z-range."""

@@ -61,9 +61,10 @@ def _exit_step(loss_surface: LossSurface, traj: Trajectory) -> tuple[int, np.nda
 class RacePath(VGroup):
     """Trail + dot (+ exit marker) of one trajectory, driven by ``step``."""
 
-    def __init__(self, loss_surface: LossSurface, racer: Racer, step: ValueTracker):
+    def __init__(self, loss_surface: LossSurface, racer: Racer, step: ValueTracker, camera=None):
         super().__init__()
         self.racer, self.step = racer, step
+        self.loss_surface, self.camera = loss_surface, camera
         traj = racer.trajectory
         self.last_step, self.exit_xy = _exit_step(loss_surface, traj)
         xy = traj.xy[: self.last_step + 1]
@@ -79,12 +80,15 @@ class RacePath(VGroup):
         self.max_step = len(xy) - 1 + (0 if self.exit_xy is None else 0)
         self.trail = VMobject(stroke_color=racer.color, stroke_width=TRAIL_WIDTH)
         self.trail.set_stroke(palette.BACKGROUND, width=TRAIL_WIDTH + 3, background=True)
+        # the parts of the path that a hill hides from the camera: drawn faint, not on top
+        self.trail_hidden = VMobject(stroke_color=racer.color, stroke_width=TRAIL_WIDTH * 0.6, stroke_opacity=0.35)
+        self.trail.base_opacity, self.trail_hidden.base_opacity = 1.0, 0.35
         self.dot = Dot(radius=0.07, color=racer.color, stroke_width=1.5).set_stroke(palette.BACKGROUND, width=1.5)
         self.dot.move_to(self.dense[0])
         self.trail.set_points_as_corners([self.dense[0], self.dense[0]])
         self.marker = self._cross(self.dense[-1]) if self.exit_xy is not None else VGroup()
         self.marker.set_opacity(0)
-        self.add(self.trail, self.marker, self.dot)
+        self.add(self.trail_hidden, self.trail, self.marker, self.dot)
         self.add_updater(lambda m: m._follow())
 
     @property
@@ -111,11 +115,36 @@ class RacePath(VGroup):
             pts = np.vstack([pts, self.dense[i] + frac * (self.dense[i + 1] - self.dense[i])])
         if len(pts) == 1:
             pts = np.vstack([pts, pts])
-        self.trail.set_points_as_corners(pts)
+        hidden = self._hidden(pts)
+        self._set_runs(self.trail, pts, ~hidden)
+        self._set_runs(self.trail_hidden, pts, hidden)
         self.dot.move_to(pts[-1])
         gone = self.exit_xy is not None and self.step.get_value() >= self.max_step
         self.marker.set_stroke(opacity=1.0 if gone else 0.0)
-        self.dot.set_opacity(0.0 if gone else 1.0)
+        self.dot.set_opacity(0.0 if gone else (0.35 if hidden[-1] else 1.0))
+
+    def _hidden(self, pts: np.ndarray) -> np.ndarray:
+        if self.camera is None:
+            return np.zeros(len(pts), bool)
+        rot = self.camera.get_rotation_matrix()
+        eye = np.asarray(self.camera.frame_center, float) + rot.T @ np.array([0.0, 0.0, self.camera.get_focal_distance()])
+        return self.loss_surface.hidden(pts, eye)
+
+    @staticmethod
+    def _set_runs(vmob: VMobject, pts: np.ndarray, mask: np.ndarray) -> None:
+        """Polyline through the points where ``mask`` holds, broken where it does not."""
+        vmob.clear_points()
+        # a segment belongs to a run when both its ends do; keep runs of at least 2 points
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
+        for start, stop in zip(edges[::2], edges[1::2]):
+            if stop - start >= 2:
+                vmob.start_new_path(pts[start])
+                vmob.add_points_as_corners(pts[start + 1 : stop])
+        if not vmob.has_points():
+            vmob.set_points_as_corners([pts[0], pts[0]])
+            vmob.set_stroke(opacity=0.0)
+        else:
+            vmob.set_stroke(opacity=vmob.base_opacity)
 
 
 class Legend(VGroup):
@@ -126,7 +155,7 @@ class Legend(VGroup):
     family never changes while an animation holds it.
     """
 
-    def __init__(self, paths: list[RacePath], font_size: int = 20):
+    def __init__(self, paths: list[RacePath], font_size: int = 18):
         super().__init__()
         self.paths = paths
         self.rows = VGroup()
@@ -164,10 +193,11 @@ class Legend(VGroup):
 class Race(VGroup):
     """Several racers on one surface with a shared step tracker and a legend."""
 
-    def __init__(self, loss_surface: LossSurface, racers: list[Racer], step: ValueTracker | None = None):
+    def __init__(self, loss_surface: LossSurface, racers: list[Racer], step: ValueTracker | None = None,
+                 camera=None):
         super().__init__()
         self.step = step or ValueTracker(0)
-        self.paths = [RacePath(loss_surface, r, self.step) for r in racers]
+        self.paths = [RacePath(loss_surface, r, self.step, camera) for r in racers]
         self.legend = Legend(self.paths)
         self.add(*self.paths)
 

@@ -28,7 +28,7 @@ class SaddleSegment(Segment):
 
         with self.say("intro", formula=surf.spoken, eig_lo=fmt(cp.eigenvalues[0]), eig_hi=fmt(cp.eigenvalues[1])) as tr:
             self.play(FadeIn(card), Create(loss.axes), run_time=1.0)
-            self.play(FadeIn(loss.contours), Create(loss.mesh), run_time=max(tr.duration * 0.4, 1.0))
+            self.play(FadeIn(loss.contours), FadeIn(loss.mesh), run_time=max(tr.duration * 0.4, 1.0))
             camera_moves.orbit(self, 40, run_time=max(tr.get_remaining_duration() - 0.2, 1.0))
 
         # 1. plain GD from the symmetric start stalls on the saddle point
@@ -41,6 +41,9 @@ class SaddleSegment(Segment):
                       x_final=fmt(stall.final[0])) as tr:
             self.play(FadeIn(legend), FadeIn(panel), run_time=0.8)
             self.play(race.run(), run_time=max(tr.get_remaining_duration() - 0.2, 1.0))
+        with self.say("why", grad_rule="two x, minus two y", x_map="one minus two eta", y_map="one plus two eta",
+                      lr=fmt(LR_GD), factor=fmt(1 - 2 * LR_GD), growth=fmt(1 + 2 * LR_GD)) as tr:
+            camera_moves.orbit(self, -20, run_time=max(tr.duration - 0.2, 1.0))
         with self.say("stall_zoom", g_final=fmt(np.linalg.norm(stall.grad[stall.last_finite]))) as tr:
             camera_moves.fly_to(self, loss.point(0.0, 0.0), zoom=1.7, run_time=max(tr.duration * 0.45, 1.0),
                                 added_anims=[panel.highlight(0)])

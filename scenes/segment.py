@@ -16,6 +16,7 @@ from manim_voiceover import VoiceoverScene
 import optmath
 from scenes import palette, settings
 from scenes.equation_panel import UpdatePanel
+from scenes.fast_mesh import MeshCamera
 from scenes.loss_surface import DEFAULT_PHI, DEFAULT_THETA, DEFAULT_ZOOM, LossSurface
 from scenes.narration import Script, make_service, shorten
 from scenes.race import Race, Racer, place_legend
@@ -36,9 +37,18 @@ def point(p) -> str:
     return f"({fmt(p[0])}, {fmt(p[1])})"
 
 
+# x264's "veryfast" encodes 1080p ~3x faster than Manim's default "medium" at about the same
+# file size for these flat-shaded frames (measured: shared notes, manim-stack.md).
+ENCODER_OPTIONS = {"preset": "veryfast", "tune": "animation"}
+
+
 class Segment(VoiceoverScene, ThreeDScene):
     segment = ""  # narration file name in assets/narration
     short_steps = 12  # trajectory length in the short (test) cut
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("camera_class", MeshCamera)  # draws the surface in one vectorised pass
+        super().__init__(**kwargs)
 
     def setup(self):
         super().setup()
@@ -48,6 +58,22 @@ class Segment(VoiceoverScene, ThreeDScene):
         self.set_speech_service(make_service(self.voice), create_subcaption=True)
         self.script = Script(self.segment)
         self.set_camera_orientation(phi=DEFAULT_PHI, theta=DEFAULT_THETA, zoom=DEFAULT_ZOOM)
+        self._use_fast_encoder()
+
+    def _use_fast_encoder(self) -> None:
+        """Give Manim's per-animation x264 streams our preset (Manim has no setting for it)."""
+        writer = getattr(self.renderer, "file_writer", None)
+        if writer is None or not hasattr(writer, "open_partial_movie_stream"):
+            return
+        original = writer.open_partial_movie_stream
+
+        def open_stream(*args, **kwargs):
+            original(*args, **kwargs)
+            job = getattr(writer, "_current_encode_job", None)
+            if job is not None and job.stream.codec_context.name == "libx264":
+                job.stream.codec_context.options = {**dict(job.stream.codec_context.options), **ENCODER_OPTIONS}
+
+        writer.open_partial_movie_stream = open_stream
 
     def render(self, preview: bool = False):
         # Manim can leave a non-daemon encoder thread waiting after an error inside an
@@ -111,21 +137,25 @@ class Segment(VoiceoverScene, ThreeDScene):
             return f"{t.label} from ({t.start[0]:g}, {t.start[1]:g})" if show_start else None
 
         racers = [r if isinstance(r, Racer) else Racer(r[0], r[1], label(r[0])) for r in runs]
-        race = Race(loss, racers)
+        race = Race(loss, racers, camera=self.camera)
         for p in race.paths:
             self.add_fixed_orientation_mobjects(p.dot, p.marker)
         return race
 
-    def legend(self, race: Race, corner=DOWN + LEFT):
+    def legend(self, race: Race, corner=UP + RIGHT):
         place_legend(race.legend, corner)
         self.fix(race.legend)
         return race.legend
 
     def panel(self, trajectory: optmath.Trajectory, race: Race, color=None) -> UpdatePanel:
         p = UpdatePanel(trajectory, race.step, color=color)
-        p.to_edge(RIGHT, buff=0.3).shift(DOWN * 0.4)
-        if p.height > config.frame_height - 1.2:
-            p.scale_to_fit_height(config.frame_height - 1.2)
+        # below the legend (top right), above the frame's bottom edge
+        top = race.legend.get_bottom()[1] - 0.25 if race.legend in self.mobjects else config.frame_height / 2 - 0.3
+        room = top - (-config.frame_height / 2 + 0.3)
+        if p.height > room:
+            p.scale_to_fit_height(room)
+        p.to_edge(RIGHT, buff=0.3)
+        p.shift(UP * (top - p.get_top()[1]))
         self.fix(p)
         return p
 

@@ -88,3 +88,16 @@ def test_plain_manim_cli_renders_a_narrated_segment(tmp_path):
     assert info.has_audio and info.audio_duration is not None
     assert 0.5 * info.duration < info.audio_duration <= info.duration + 0.1
     _check_captions(mp4.with_suffix(".srt"), info.duration, at_least=7)
+
+
+def test_unchanged_segment_is_reused_not_rendered_again(silent_lecture):
+    r, out, media = silent_lecture
+    again = subprocess.run([sys.executable, "-m", "scenes.cli", "render", "cubic", "-q", "l", "--short",
+                            "--voice", "none", "-o", str(out / "again"), "--media-dir", str(media)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert "unchanged since the last render: reusing" in again.stdout
+    main = Path(again.stdout.strip().splitlines()[-1])
+    assert main.name == "cubic-480p15-short-silent.mp4"
+    assert probe(main).duration == pytest.approx(
+        probe(media / "videos" / "cubic" / "480p15" / "CubicSegment.mp4").duration)

@@ -1,0 +1,130 @@
+"""A surface mesh drawn in one vectorised pass, and the camera that draws it.
+
+Manim's ``Surface`` makes every face its own VMobject, and the Cairo camera
+then projects, shades, sorts and strokes each face from Python: with 32x32
+faces that is most of a frame's time (profiled: see bench/README.md).
+``MeshSurface`` keeps the whole grid in one array; ``MeshCamera`` projects
+all vertices with one matrix product, shades and depth-sorts the faces with
+NumPy, and issues only the Cairo fill/stroke calls per face.
+
+Shading and projection are ThreeDCamera's own (same light source, same
+``project_points``), so the picture matches stock Manim's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import Mobject, ThreeDCamera, ThreeDScene
+from manim.utils.color import ManimColor
+
+
+def colormap(values: np.ndarray, colorscale: list[str], lo: float, hi: float) -> np.ndarray:
+    """RGB (floats) of ``values`` on a piecewise-linear colour scale spanning [lo, hi]."""
+    stops = np.array([ManimColor(c).to_rgb() for c in colorscale])
+    t = np.clip((values - lo) / (hi - lo if hi > lo else 1.0), 0, 1) * (len(stops) - 1)
+    i = np.minimum(t.astype(int), len(stops) - 2)
+    f = (t - i)[..., None]
+    return stops[i] * (1 - f) + stops[i + 1] * f
+
+
+class MeshSurface(Mobject):
+    """A grid of quads with per-face colours; ``points`` are its (R+1)*(C+1) vertices."""
+
+    def __init__(self, vertices: np.ndarray, face_rgb: np.ndarray, opacity: float = 0.9,
+                 stroke_rgb=(0.56, 0.70, 0.79), stroke_width: float = 0.4, stroke_opacity: float = 0.35, **kwargs):
+        super().__init__(**kwargs)
+        self.grid_shape = vertices.shape[:2]
+        self.points = np.asarray(vertices, float).reshape(-1, 3).copy()
+        self.face_rgb = np.asarray(face_rgb, float)
+        self.opacity = float(opacity)
+        self.stroke_rgb = tuple(stroke_rgb)
+        self.stroke_width = stroke_width
+        self.stroke_opacity = stroke_opacity
+        self.shade_in_3d = False  # depth order is handled inside the mesh, face by face
+
+    # What Manim's fades and transforms need from a mobject with no submobjects.
+    def set_opacity(self, opacity: float, family: bool = True):
+        self.opacity = float(opacity)
+        return self
+
+    def fade(self, darkness: float = 0.5, family: bool = True):
+        self.opacity *= 1 - darkness
+        return self
+
+    def get_opacity(self) -> float:
+        return self.opacity
+
+    def interpolate_color(self, mobject1, mobject2, alpha):
+        self.opacity = (1 - alpha) * mobject1.opacity + alpha * mobject2.opacity
+        return self
+
+
+class MeshCamera(ThreeDCamera):
+    """ThreeDCamera that also knows how to draw a MeshSurface."""
+
+    def type_or_raise(self, mobject):
+        kind = MeshSurface if isinstance(mobject, MeshSurface) else super().type_or_raise(mobject)
+        # the parent rebuilds its table of display functions on every call
+        if not hasattr(self, "display_funcs"):
+            self.display_funcs = {}
+        self.display_funcs[MeshSurface] = self.display_meshes
+        return kind
+
+    def display_meshes(self, meshes: list[MeshSurface], pixel_array) -> None:
+        ctx = self.get_cairo_context(pixel_array)
+        for mesh in meshes:
+            if mesh.opacity <= 0:
+                continue
+            self._draw_mesh(ctx, mesh)
+
+    def _draw_mesh(self, ctx, mesh: MeshSurface) -> None:
+        rows, cols = mesh.grid_shape
+        world = mesh.points.reshape(rows, cols, 3)
+        proj = self.project_points(mesh.points).reshape(rows, cols, 3)
+        a, b, c, d = proj[:-1, :-1], proj[1:, :-1], proj[1:, 1:], proj[:-1, 1:]
+        depth = (a[..., 2] + b[..., 2] + c[..., 2] + d[..., 2]) / 4
+        rgb = mesh.face_rgb
+        if self.should_apply_shading:
+            rgb = self._shade(world, rgb)
+        order = np.argsort(depth, axis=None, kind="stable")  # far faces first: painter's order
+        quads = np.stack([a, b, c, d], axis=2)[..., :2].reshape(-1, 4, 2)[order]
+        colors = np.clip(rgb.reshape(-1, 3)[order], 0, 1)
+        alpha, line = mesh.opacity, mesh.stroke_width * self.cairo_line_width_multiple
+        sr, sg, sb = mesh.stroke_rgb  # note: Manim's pixel array is RGBA where Cairo writes BGRA
+        s_alpha = mesh.stroke_opacity * mesh.opacity
+        ctx.set_line_width(line)
+        move_to, line_to, close, fill_preserve, stroke, set_rgba = (
+            ctx.move_to, ctx.line_to, ctx.close_path, ctx.fill_preserve, ctx.stroke, ctx.set_source_rgba)
+        for (p0, p1, p2, p3), (r, g, bl) in zip(quads.tolist(), colors.tolist()):
+            move_to(*p0)
+            line_to(*p1)
+            line_to(*p2)
+            line_to(*p3)
+            close()
+            set_rgba(bl, g, r, alpha)
+            if line > 0 and s_alpha > 0:
+                fill_preserve()
+                set_rgba(sb, sg, sr, s_alpha)
+                stroke()
+            else:
+                ctx.fill()
+
+    def _shade(self, world: np.ndarray, rgb: np.ndarray) -> np.ndarray:
+        """Manim's get_shaded_rgb, for every face at once (light 0.5*cos^3, halved in shadow)."""
+        a, b, d = world[:-1, :-1], world[1:, :-1], world[:-1, 1:]
+        normal = np.cross(b - a, d - a)
+        normal *= np.sign(normal[..., 2:3] + 1e-12)  # faces look up, as Manim's Surface faces do
+        normal /= np.linalg.norm(normal, axis=-1, keepdims=True) + 1e-12
+        to_sun = self.light_source.points[0] - a
+        to_sun /= np.linalg.norm(to_sun, axis=-1, keepdims=True) + 1e-12
+        light = 0.5 * np.einsum("ijk,ijk->ij", normal, to_sun) ** 3
+        light = np.where(light < 0, light * 0.5, light)
+        return rgb + light[..., None]
+
+
+class MeshScene(ThreeDScene):
+    """A ThreeDScene whose camera draws MeshSurface (what every segment uses)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("camera_class", MeshCamera)
+        super().__init__(**kwargs)

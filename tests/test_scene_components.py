@@ -1,0 +1,70 @@
+"""The scene components' geometry and bookkeeping, without rendering a video."""
+
+import numpy as np
+import pytest
+
+import optmath
+from scenes.fast_mesh import MeshSurface, colormap
+from scenes.loss_surface import LossSurface
+from scenes.race import Race, Racer, _exit_step
+
+
+@pytest.fixture(scope="module")
+def saddle():
+    return LossSurface(optmath.get_surface("saddle"), resolution=8)
+
+
+def test_points_ride_on_the_surface(saddle):
+    s = optmath.get_surface("saddle")
+    p = saddle.point(0.5, -0.25)
+    back = saddle.axes.p2c(p)
+    assert back[0] == pytest.approx(0.5) and back[1] == pytest.approx(-0.25)
+    assert back[2] == pytest.approx(s.f(0.5, -0.25))
+
+
+def test_heights_are_clipped_to_the_z_range():
+    loss = LossSurface(optmath.get_surface("cubic"), resolution=4)
+    lo, hi = optmath.get_surface("cubic").z_range
+    h = loss.height(np.array([0.0, 1.0, -1.5]), np.array([-1.5, 1.0, -1.5]))
+    assert np.all(h >= lo) and np.all(h <= hi) and h[1] == hi
+
+
+def test_fast_mesh_covers_the_domain_with_height_colours(saddle):
+    mesh = saddle.mesh
+    assert isinstance(mesh, MeshSurface) and mesh.grid_shape == (9, 9)
+    assert mesh.face_rgb.shape == (8, 8, 3)
+    corners = mesh.points.reshape(9, 9, 3)[[0, -1]][:, [0, -1]].reshape(-1, 3)
+    coords = np.array([saddle.axes.p2c(c)[:2] for c in corners])
+    np.testing.assert_allclose(sorted(map(tuple, coords)), [(-1.5, -1.5), (-1.5, 1.5), (1.5, -1.5), (1.5, 1.5)])
+    low, high = colormap(np.array([-9.0, 9.0]), ["#000000", "#ffffff"], -1, 1)
+    assert low.tolist() == [0, 0, 0] and high.tolist() == [1, 1, 1]
+
+
+def test_a_point_behind_the_ridge_is_hidden_and_one_in_front_is_not(saddle):
+    eye_above = np.array([0.0, 0.0, 20.0])
+    on, under = saddle.point(0.5, 0.5, lift=0.03), saddle.point(0.5, 0.5, lift=-0.3)
+    assert saddle.hidden(np.array([on, under]), eye_above).tolist() == [False, True]
+    eye_side = np.array([0.0, -20.0, 0.3])  # low, looking across the ridge of x^2 - y^2 along y
+    far, near = saddle.point(0.0, 1.2, 0.03), saddle.point(0.0, -1.2, 0.03)
+    assert saddle.hidden(np.array([far, near]), eye_side).tolist() == [True, False]
+
+
+def test_exit_point_is_on_the_plot_edge(saddle):
+    t = optmath.trajectory("saddle", "sgd", (1.0, 0.25), 40, lr=0.1)
+    last, where = _exit_step(saddle, t)
+    assert t.xy[last, 1] <= 1.5 < t.xy[last + 1, 1]
+    assert where[1] == pytest.approx(1.5)
+
+
+def test_legend_says_what_happened(saddle):
+    runs = [optmath.trajectory("bowl", "sgd", (-5.0, -2.0), 60, lr=0.52),
+            optmath.trajectory("saddle", "sgd", (1.0, 0.25), 10, lr=0.1),
+            optmath.trajectory("saddle", "sgd", (1.0, 0.0), 10, lr=0.1)]
+    bowl = LossSurface(optmath.get_surface("bowl"), resolution=4)
+    race_b = Race(bowl, [Racer(runs[0], "#ffffff")])
+    race_s = Race(saddle, [Racer(runs[1], "#ffffff"), Racer(runs[2], "#ffffff")])
+    assert race_b.legend.status(race_b.paths[0]) == "diverged at step 45"
+    exit_step = race_s.paths[0].exit_step
+    assert race_s.legend.status(race_s.paths[0]) == f"left the plot at step {exit_step}"
+    assert race_s.legend.status(race_s.paths[1]) == ""
+    assert race_s.paths[0].racer.text == "SGD (lr=0.1)"  # from the configuration, not typed
