@@ -16,7 +16,7 @@ command again to show that an unchanged re-run reuses every segment.
 
 Run from the repository root::
 
-    .venv/bin/python bench/bench_render.py                 # the two shots at 480p15 (a minute or two)
+    .venv/bin/python bench/bench_render.py                 # the two shots at 480p15 (~25 s on 2 cores)
     .venv/bin/python bench/bench_render.py -q h --lecture  # 1080p60, plus the whole lecture (long)
 
 Each render gets a fresh media directory and ``--disable_caching``, so
@@ -258,7 +258,8 @@ def main(argv=None) -> int:
           f"{', plus the lecture' if args.lecture else ''}")
     print(f"python {platform.python_version()}, manim {version('manim')} (Cairo), "
           f"{os.cpu_count()} CPU(s): {cpu_model()}")
-    print(tree_state())
+    state = tree_state()
+    print(state)
 
     with tempfile.TemporaryDirectory(prefix="bench_render-") as tmp:
         work = Path(tmp)
@@ -298,6 +299,10 @@ def main(argv=None) -> int:
     print("\nsummary")
     print_table(rows, args.quality)
     print(f"project / stock (same shot, same length): {ratio:.2f}x the render time")
+    # Each render imports the code when it starts: an edit during the run means the shots (or the
+    # lecture's segments) may have timed different code from what the header describes.
+    if tree_state() != state:
+        print(f"WARNING: scenes/ or optmath/ changed during the run; now: {tree_state()}")
     return 0
 
 

@@ -149,7 +149,8 @@ class ProjectShot(ThreeDScene):
         from scenes.loss_surface import LossSurface
         from scenes.race import Race, Racer
 
-        # As Segment.setup does.
+        # As Segment.setup does, except its x264 "veryfast" preset: both shots keep Manim's default
+        # encoder, so their ratio measures drawing, not encoding (--lecture times the segments' own).
         self.camera.background_color = palette.BACKGROUND
         self.set_camera_orientation(phi=PHI, theta=THETA, zoom=ZOOM)
         loss = LossSurface(optmath.get_surface("saddle"), resolution=PROJECT_RESOLUTION)

@@ -60,10 +60,18 @@ def _say(msg: str) -> None:
     print(msg, flush=True)
 
 
+def segment_media_dir(media_dir: Path, seg: SegmentInfo) -> Path:
+    """Where Manim works on one segment: ``<media>/<segment>/videos/<segment>/<quality>/<Scene>.mp4``."""
+    return Path(media_dir) / seg.name
+
+
 def render_segment(seg: SegmentInfo, quality: str, voice: str, media_dir: Path, short: bool,
                    disable_caching: bool, log_dir: Path) -> tuple[Path, Path | None]:
     """Run Manim on one segment; returns its MP4 and .srt (None when there is no caption)."""
     env = dict(os.environ, OPTVIZ_VOICE=voice, OPTVIZ_SHORT="1" if short else "", PYTHONUNBUFFERED="1")
+    # One media directory per segment: segments render in parallel, and Manim's Tex cache
+    # writes and deletes temporary files under media_dir/Tex that two renders would share.
+    media_dir = segment_media_dir(media_dir, seg)
     cmd = [sys.executable, "-m", "manim", "render", f"-q{quality}", "--progress_bar", "none",
            "--media_dir", str(media_dir), str(seg.file), seg.scene]
     if disable_caching:

@@ -92,6 +92,7 @@ class MeshCamera(ThreeDCamera):
         alpha, line = mesh.opacity, mesh.stroke_width * self.cairo_line_width_multiple
         sr, sg, sb = mesh.stroke_rgb  # note: Manim's pixel array is RGBA where Cairo writes BGRA
         s_alpha = mesh.stroke_opacity * mesh.opacity
+        ctx.new_path()  # Manim strokes with stroke_preserve: the last mobject's path is still there
         ctx.set_line_width(line)
         move_to, line_to, close, fill_preserve, stroke, set_rgba = (
             ctx.move_to, ctx.line_to, ctx.close_path, ctx.fill_preserve, ctx.stroke, ctx.set_source_rgba)

@@ -6,6 +6,12 @@ import manim.utils.testing.frames_comparison as frames_comparison
 # in tests/control_data were made with this cairo, so comparing against them is sound.
 frames_comparison.MIN_CAIRO_VERSION = 0
 
+# Key frames are drawn by the camera every segment uses (it draws the vectorised mesh);
+# frames_comparison builds a ThreeDScene's renderer with the ThreeDCamera it imported.
+from scenes.fast_mesh import MeshCamera  # noqa: E402
+
+frames_comparison.ThreeDCamera = MeshCamera
+
 
 def pytest_addoption(parser):
     parser.addoption("--set_test", action="store_true", default=False,

@@ -6,13 +6,12 @@ frames with ``pytest tests/test_key_frames.py --set_test`` and look at them.
 """
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP
+from manim import DOWN, LEFT, RIGHT, UP, ThreeDScene
 from manim.utils.testing.frames_comparison import frames_comparison
 
 import optmath
 from scenes import palette
 from scenes.equation_panel import UpdatePanel
-from scenes.fast_mesh import MeshScene
 from scenes.fit_plot import FitPlot
 from scenes.loss_surface import DEFAULT_PHI, DEFAULT_THETA, DEFAULT_ZOOM, LossSurface
 from scenes.race import Race, Racer, place_legend
@@ -35,7 +34,7 @@ def _stage(scene, surface_name, runs, step, resolution=16):
     return loss, race
 
 
-@frames_comparison(base_scene=MeshScene)
+@frames_comparison(base_scene=ThreeDScene)
 def test_saddle_gradient_descent_with_panel(scene):
     traj = optmath.trajectory("saddle", "sgd", (1.0, 0.25), 12, lr=0.1)
     loss, race = _stage(scene, "saddle", [traj], step=8.5)
@@ -45,20 +44,20 @@ def test_saddle_gradient_descent_with_panel(scene):
     panel.update()
 
 
-@frames_comparison(base_scene=MeshScene)
+@frames_comparison(base_scene=ThreeDScene)
 def test_bowl_divergence_marker_and_legend(scene):
     traj = optmath.trajectory("bowl", "sgd", (-5.0, -2.0), 60, lr=0.52)
     _stage(scene, "bowl", [traj], step=60)
 
 
-@frames_comparison(base_scene=MeshScene)
+@frames_comparison(base_scene=ThreeDScene)
 def test_cubic_race_of_three(scene):
     runs = [optmath.trajectory("cubic", n, (-1.2, 0.8), 40, **h) for n, h in
             [("sgd", dict(lr=0.1)), ("momentum", dict(lr=0.05, momentum=0.9)), ("adam", dict(lr=0.1))]]
     _stage(scene, "cubic", runs, step=40)
 
 
-@frames_comparison(base_scene=MeshScene)
+@frames_comparison(base_scene=ThreeDScene)
 def test_fit_plot_with_curve(scene):
     surf = optmath.get_surface("fit-linear")
     traj = optmath.trajectory(surf, "sgd", (5.0, 4.0), 30, lr=0.1)

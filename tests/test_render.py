@@ -49,7 +49,7 @@ def silent_lecture(tmp_path_factory):
 def test_each_segment_renders_and_probes(silent_lecture, name):
     _, _, media = silent_lecture
     seg = SEGMENTS[name]
-    mp4 = media / "videos" / name / "480p15" / f"{seg.scene}.mp4"
+    mp4 = media / name / "videos" / name / "480p15" / f"{seg.scene}.mp4"
     info = probe(mp4)
     assert (info.width, info.height) == (854, 480)
     assert info.fps == pytest.approx(15, abs=0.01)
@@ -66,7 +66,7 @@ def test_lecture_is_joined_with_chapters_and_captions(silent_lecture):
     assert sorted(p.name for p in out.iterdir()) == ["lecture-480p15-short-silent.mp4",
                                                      "lecture-480p15-short-silent.srt"]
     info = probe(main)
-    parts = [probe(media / "videos" / n / "480p15" / f"{s.scene}.mp4").duration for n, s in SEGMENTS.items()]
+    parts = [probe(media / n / "videos" / n / "480p15" / f"{s.scene}.mp4").duration for n, s in SEGMENTS.items()]
     assert info.duration == pytest.approx(sum(parts), abs=0.3)
     marks = chapters(main)
     assert [m[2] for m in marks] == [s.title for s in SEGMENTS.values()]
@@ -100,4 +100,4 @@ def test_unchanged_segment_is_reused_not_rendered_again(silent_lecture):
     main = Path(again.stdout.strip().splitlines()[-1])
     assert main.name == "cubic-480p15-short-silent.mp4"
     assert probe(main).duration == pytest.approx(
-        probe(media / "videos" / "cubic" / "480p15" / "CubicSegment.mp4").duration)
+        probe(media / "cubic" / "videos" / "cubic" / "480p15" / "CubicSegment.mp4").duration)
