@@ -30,8 +30,8 @@ def short() -> bool:
 
 
 def surface_resolution() -> int:
-    """Faces per side of the surface mesh: more where more pixels will show them."""
+    """Faces per side of the surface mesh: 32 (finer than stock Manim's 24 default) at every real
+    quality, 48 above 1080p; the vectorised mesh makes that cheap. The short test cut uses 12."""
     if short():
         return 12
-    h = config.pixel_height
-    return 20 if h <= 480 else 26 if h <= 720 else 32
+    return 32 if config.pixel_height <= 1080 else 48
