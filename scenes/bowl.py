@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import FadeIn, FadeOut
+from manim import DEGREES, FadeIn, FadeOut
 
 import optmath
 from scenes import camera_moves, palette
@@ -16,10 +16,13 @@ SGD = dict(lr=0.4)
 HEAVY = dict(lr=0.05, momentum=0.8)
 ADAPTIVE = {"adagrad": dict(lr=1.0), "rmsprop": dict(lr=0.1), "adam": dict(lr=0.3)}
 OVER_BOUND = 1.04  # the diverging run uses 4% above 2/lambda_max
+OPTIMAL_START = (-5.0, -1.0)  # the optimal heavy ball's first step stays inside the plot from here
 
 
 class BowlSegment(Segment):
     segment = "bowl"
+    # steep walls: a higher camera, or the near wall hides the valley floor
+    view = {"phi": 42 * DEGREES, "theta": -75 * DEGREES, "zoom": 1.0}
 
     def construct(self):
         surf = optmath.get_surface(SURFACE)
@@ -73,7 +76,7 @@ class BowlSegment(Segment):
         with self.say("adaptive", steps=runs["adam"].steps, rms_factor=fmt(rms_first),
                       **{f"d_{n}": fmt(np.linalg.norm(t.final)) for n, t in runs.items()}) as tr:
             self.play(FadeIn(legend), FadeIn(panel), panel.highlight(2), run_time=1.0)
-            camera_moves.top_down(self, run_time=2.0)
+            camera_moves.top_down(self, run_time=2.0, zoom=1.3, room_right=2.2)
             self.play(race.run(), run_time=max(tr.get_remaining_duration() - 0.2, 1.0))
         self.clear_overlay(legend, panel)
         self.play(FadeOut(race), run_time=0.5)
@@ -98,12 +101,12 @@ class BowlSegment(Segment):
 
         # 5. the best constant steps, from the closed forms
         hb_lr, hb_mu = bounds.heavy_ball_optimal
-        gd = self.run(surf, "sgd", START, STEPS, lr=round(bounds.gd_optimal, 4))
-        hb = self.run(surf, "momentum", START, STEPS, lr=round(hb_lr, 4), momentum=round(hb_mu, 4))
+        gd = self.run(surf, "sgd", OPTIMAL_START, STEPS, lr=round(bounds.gd_optimal, 4))
+        hb = self.run(surf, "momentum", OPTIMAL_START, STEPS, lr=round(hb_lr, 4), momentum=round(hb_mu, 4))
         race = self.race(loss, [(gd, col("sgd")), (hb, col("momentum"))])
         legend = self.legend(race)
         self.add(race)
-        with self.say("optimal", gd_opt=fmt(bounds.gd_optimal), hb_lr=fmt(hb_lr), hb_mu=fmt(hb_mu), steps=gd.steps,
+        with self.say("optimal", start=point(OPTIMAL_START), gd_opt=fmt(bounds.gd_optimal), hb_lr=fmt(hb_lr), hb_mu=fmt(hb_mu), steps=gd.steps,
                       d_gd=fmt(np.linalg.norm(gd.final)), d_hb=fmt(np.linalg.norm(hb.final))) as tr:
             self.play(FadeIn(legend), run_time=0.6)
             self.play(race.run(), run_time=max(tr.get_remaining_duration() - 0.2, 1.0))

@@ -99,6 +99,6 @@ class FitSegment(Segment):
             self.play(FadeIn(legend), run_time=0.6)
             self.play(race.run(), run_time=max(tr.get_remaining_duration() - 0.2, 1.0))
         with self.say("outro") as tr:
-            camera_moves.top_down(self, run_time=max(tr.duration * 0.6, 1.0))
+            camera_moves.top_down(self, run_time=max(tr.duration * 0.6, 1.0), zoom=0.75, room_right=-2.0)
             camera_moves.home(self, run_time=max(tr.get_remaining_duration() - 0.2, 1.0))
         self.clear_overlay(legend, plot, card)

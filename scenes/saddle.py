@@ -85,6 +85,6 @@ class SaddleSegment(Segment):
             self.play(FadeIn(panel), panel.highlight(2), run_time=1.0)
             self.play(race.run(), run_time=max(tr.get_remaining_duration() - 0.2, 1.0))
         with self.say("outro") as tr:
-            camera_moves.top_down(self, run_time=max(tr.duration * 0.5, 1.0))
+            camera_moves.top_down(self, run_time=max(tr.duration * 0.5, 1.0), zoom=1.1, room_right=2.2)
             camera_moves.home(self, run_time=max(tr.get_remaining_duration() - 0.2, 1.0))
         self.clear_overlay(legend, panel, card)

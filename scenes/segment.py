@@ -45,6 +45,7 @@ ENCODER_OPTIONS = {"preset": "veryfast", "tune": "animation"}
 class Segment(VoiceoverScene, ThreeDScene):
     segment = ""  # narration file name in assets/narration
     short_steps = 12  # trajectory length in the short (test) cut
+    view: dict = {}  # the segment's home camera (phi, theta, zoom), if not the default
 
     def __init__(self, **kwargs):
         kwargs.setdefault("camera_class", MeshCamera)  # draws the surface in one vectorised pass
@@ -57,7 +58,8 @@ class Segment(VoiceoverScene, ThreeDScene):
         self.short = settings.short()
         self.set_speech_service(make_service(self.voice), create_subcaption=True)
         self.script = Script(self.segment)
-        self.set_camera_orientation(phi=DEFAULT_PHI, theta=DEFAULT_THETA, zoom=DEFAULT_ZOOM)
+        self.set_camera_orientation(phi=self.view.get("phi", DEFAULT_PHI), theta=self.view.get("theta", DEFAULT_THETA),
+                                    zoom=self.view.get("zoom", DEFAULT_ZOOM))
         self._use_fast_encoder()
 
     def _use_fast_encoder(self) -> None:
@@ -112,8 +114,13 @@ class Segment(VoiceoverScene, ThreeDScene):
 
     # -- building blocks ----------------------------------------------------------------------------
     def fix(self, *mobjects):
-        """Pin mobjects to the frame (titles, panels, legends) so the camera does not move them."""
+        """Pin mobjects to the frame (titles, panels, legends) so the camera does not move them.
+
+        They are also kept last in the scene's drawing order (see ``play``), so a surface
+        added later never paints over an equation.
+        """
         self.add_fixed_in_frame_mobjects(*mobjects)
+        self.overlays = [m for m in getattr(self, "overlays", []) if m not in mobjects] + list(mobjects)
         for m in mobjects:
             if hasattr(m, "pin"):
                 m.pin = self.camera.add_fixed_in_frame_mobjects
@@ -158,6 +165,12 @@ class Segment(VoiceoverScene, ThreeDScene):
         p.shift(UP * (top - p.get_top()[1]))
         self.fix(p)
         return p
+
+    def play(self, *args, **kwargs):
+        overlays = [m for m in getattr(self, "overlays", []) if m in self.mobjects]
+        if overlays and self.mobjects[-len(overlays):] != overlays:
+            self.bring_to_front(*overlays)
+        return super().play(*args, **kwargs)
 
     def clear_overlay(self, *mobjects, run_time: float = 0.8):
         """Fade pinned mobjects out and forget them."""
