@@ -22,13 +22,14 @@ OPTIMAL_START = (-5.0, -1.0)  # the optimal heavy ball's first step stays inside
 class BowlSegment(Segment):
     segment = "bowl"
     # steep walls: a higher camera, or the near wall hides the valley floor
-    view = {"phi": 42 * DEGREES, "theta": -75 * DEGREES, "zoom": 1.0}
+    view = {"phi": 40 * DEGREES, "theta": -75 * DEGREES, "zoom": 1.0}
+    surface_height = 1.2  # a shallower drawing of the same bowl, so its floor stays in sight
 
     def construct(self):
         surf = optmath.get_surface(SURFACE)
         (cp,) = optmath.minima(surf)
         bounds = optmath.step_bounds(surf, cp.xy)
-        loss = self.show_surface(surf)
+        loss = self.show_surface(surf, height=self.surface_height)
         card = self.fix(self.title_card(self.script.title, surf))
         col = palette.optimizer_color
 

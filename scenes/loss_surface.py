@@ -26,7 +26,7 @@ def _nice_step(span: float) -> float:
     return float(min((m * mag for m in (1, 2, 2.5, 5, 10)), key=lambda s: abs(s - raw)))
 
 
-def surface_axes(surface: LossFn) -> ThreeDAxes:
+def surface_axes(surface: LossFn, height: float = PLOT_HEIGHT) -> ThreeDAxes:
     """Axes whose longer horizontal side is PLOT_WIDTH, keeping the domain's aspect ratio."""
     (x0, x1), (y0, y1) = surface.domain
     z0, z1 = surface.z_range
@@ -34,7 +34,7 @@ def surface_axes(surface: LossFn) -> ThreeDAxes:
     axes = ThreeDAxes(
         x_range=[x0, x1, _nice_step(x1 - x0)], y_range=[y0, y1, _nice_step(y1 - y0)],
         z_range=[z0, z1, _nice_step(z1 - z0)],
-        x_length=(x1 - x0) * scale, y_length=(y1 - y0) * scale, z_length=PLOT_HEIGHT,
+        x_length=(x1 - x0) * scale, y_length=(y1 - y0) * scale, z_length=height,
         axis_config={"stroke_width": 1.5, "include_tip": False, "tick_size": 0.04, "stroke_opacity": 0.6},
     )
     # Centre the domain (not the axes' origin) on the scene origin, where the camera looks.
@@ -54,10 +54,11 @@ class LossSurface(Group):
     """
 
     def __init__(self, surface: LossFn, resolution: int | None = None, contours: int = 10,
-                 opacity: float = 0.88, show_axes: bool = True, fast: bool = True, **kwargs):
+                 opacity: float = 0.88, show_axes: bool = True, fast: bool = True, height: float = PLOT_HEIGHT,
+                 **kwargs):
         super().__init__(**kwargs)
         self.loss = surface
-        self.axes = surface_axes(surface)
+        self.axes = surface_axes(surface, height)
         self.resolution = resolution or settings.surface_resolution()
         self.mesh = self._fast_mesh(opacity) if fast else self._stock_mesh(opacity)
         self.contours = self._floor_contours(contours)
