@@ -164,7 +164,7 @@ def cmd_list(_args) -> None:
         print(f"  {s.name:<14} {s.latex}")
     print("optimizers:")
     print("  " + ", ".join(optmath.OPTIMIZERS))
-    print(f"qualities: " + ", ".join(f"{k}={v}" for k, v in QUALITIES.items()))
+    print("qualities: " + ", ".join(f"{k}={v}" for k, v in QUALITIES.items()))
     print(f"voices: {', '.join(VOICES)}")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import FadeIn, FadeOut
+from manim import FadeIn
 
 import optmath
 from optmath.optimizers import DISPLAY_NAMES

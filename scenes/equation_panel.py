@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (
-    DOWN, LEFT, RIGHT, UP, MathTex, Rectangle, SurroundingRectangle, Text, ValueTracker, VGroup,
+    DOWN, LEFT, RIGHT, MathTex, Rectangle, SurroundingRectangle, Text, ValueTracker, VGroup,
 )
 
 from optmath import Trajectory
@@ -78,6 +78,7 @@ class UpdatePanel(VGroup):
         # A scene that pins this panel to the frame sets this, so parts made later
         # (new value texts, the highlight box) are pinned too.
         self.pin = lambda *mobjects: None
+        self.unpin = lambda *mobjects: None
         self.add_updater(lambda m: m._refresh())
 
     def _value_text(self, s: str) -> Text:
@@ -112,8 +113,12 @@ class UpdatePanel(VGroup):
             # Mutate in place: Manim draws an animation's moving mobjects from a list
             # taken when the animation began, so a swapped-in mobject would leave the
             # old one on screen as a ghost.
+            before = value.get_family()
             value.become(new)
-            self.pin(*value.get_family())
+            after = value.get_family()
+            # forget the replaced glyphs, or the camera's pinned set keeps every old digit alive
+            self.unpin(*[m for m in before if m not in after])
+            self.pin(*after)
 
     def highlight(self, line: int):
         """A box around rule line ``line`` (the term being narrated); returns the animation."""

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-from manim import DOWN, LEFT, FadeIn, FadeOut, config
+from manim import DOWN, LEFT, FadeIn, FadeOut
 
 import optmath
 from scenes import camera_moves, palette

@@ -7,7 +7,7 @@ to the frame stays pinned while the fit moves.
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, UP, Axes, Dot, MathTex, Rectangle, Text, ValueTracker, VGroup, VMobject
+from manim import UP, Axes, Dot, MathTex, Rectangle, ValueTracker, VGroup, VMobject
 
 from optmath import Trajectory
 from optmath.surfaces import FitData

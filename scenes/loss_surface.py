@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contourpy
 import numpy as np
-from manim import DEGREES, Group, ManimColor, ThreeDAxes, Surface, VGroup, VMobject
+from manim import DEGREES, Group, ManimColor, ThreeDAxes, Surface, VMobject
 
 from optmath.surfaces import Surface as LossFn
 from scenes import palette, settings

@@ -214,7 +214,6 @@ class Race(VGroup):
 
 
 def place_legend(legend: Legend, frame_corner=UP + LEFT) -> Legend:
-    from manim import config
 
     legend.to_corner(frame_corner, buff=0.35)
     return legend

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, UP, Create, FadeIn, FadeOut, Write
+from manim import Create, FadeIn, FadeOut
 
 import optmath
 from scenes import camera_moves, palette

@@ -7,9 +7,8 @@ writes ``construct`` from the helpers here: ``say`` for a narration cue,
 
 from __future__ import annotations
 
-import numpy as np
 from manim import (
-    DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, MathTex, Text, ThreeDScene, VGroup, Write, config,
+    DOWN, LEFT, RIGHT, UP, FadeOut, MathTex, Text, ThreeDScene, VGroup, config,
 )
 from manim_voiceover import VoiceoverScene
 
@@ -124,6 +123,7 @@ class Segment(VoiceoverScene, ThreeDScene):
         for m in mobjects:
             if hasattr(m, "pin"):
                 m.pin = self.camera.add_fixed_in_frame_mobjects
+                m.unpin = self.camera.remove_fixed_in_frame_mobjects
         return mobjects[0] if len(mobjects) == 1 else mobjects
 
     def title_card(self, title: str, surface: optmath.Surface) -> VGroup:

@@ -5,7 +5,6 @@ frames and fails here.  After an intended visual change, rewrite the control
 frames with ``pytest tests/test_key_frames.py --set_test`` and look at them.
 """
 
-import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, ThreeDScene
 from manim.utils.testing.frames_comparison import frames_comparison
 

@@ -2,12 +2,11 @@
 
 import re
 import wave
-from pathlib import Path
 
 import pytest
 
 from scenes.lecture import SEGMENTS
-from scenes.narration import NARRATION_DIR, Script, SilentService, make_service, shorten, spoken
+from scenes.narration import Script, SilentService, make_service, shorten, spoken
 
 NUMBER_WORDS = r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand|half|twice|double)\b"
 
