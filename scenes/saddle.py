@@ -42,7 +42,8 @@ class SaddleSegment(Segment):
             self.play(FadeIn(legend), FadeIn(panel), run_time=0.8)
             self.play(race.run(), run_time=max(tr.get_remaining_duration() - 0.2, 1.0))
         with self.say("why", grad_rule="two x, minus two y", x_map="one minus two eta", y_map="one plus two eta",
-                      lr=fmt(LR_GD), factor=fmt(1 - 2 * LR_GD), growth=fmt(1 + 2 * LR_GD)) as tr:
+                      lr=fmt(LR_GD), factor=fmt(1 - 2 * LR_GD), growth=fmt(1 + 2 * LR_GD),
+                      y_zero=fmt(STALL_START[1])) as tr:
             camera_moves.orbit(self, -20, run_time=max(tr.duration - 0.2, 1.0))
         with self.say("stall_zoom", g_final=fmt(np.linalg.norm(stall.grad[stall.last_finite]))) as tr:
             camera_moves.fly_to(self, loss.point(0.0, 0.0), zoom=1.7, run_time=max(tr.duration * 0.45, 1.0),
