@@ -145,6 +145,7 @@ class Segment(VoiceoverScene, ThreeDScene):
 
         racers = [r if isinstance(r, Racer) else Racer(r[0], r[1], label(r[0])) for r in runs]
         race = Race(loss, racers, camera=self.camera)
+        self.races = [r for r in getattr(self, "races", []) if r in self.mobjects] + [race]
         for p in race.paths:
             self.add_fixed_orientation_mobjects(p.dot, p.marker)
         return race
@@ -167,9 +168,10 @@ class Segment(VoiceoverScene, ThreeDScene):
         return p
 
     def play(self, *args, **kwargs):
-        overlays = [m for m in getattr(self, "overlays", []) if m in self.mobjects]
-        if overlays and self.mobjects[-len(overlays):] != overlays:
-            self.bring_to_front(*overlays)
+        # drawing order: surfaces (whenever added), then the racers, then pinned overlays
+        front = [m for m in getattr(self, "races", []) + getattr(self, "overlays", []) if m in self.mobjects]
+        if front and self.mobjects[-len(front):] != front:
+            self.bring_to_front(*front)
         return super().play(*args, **kwargs)
 
     def clear_overlay(self, *mobjects, run_time: float = 0.8):
