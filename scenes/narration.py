@@ -15,7 +15,6 @@ Voices plug into manim-voiceover as ``SpeechService`` subclasses:
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import string
@@ -163,7 +162,3 @@ def make_service(voice: str, cache_dir: str | Path | None = None) -> SpeechServi
     kwargs = {"cache_dir": str(cache_dir)} if cache_dir else {}
     return services[voice](**kwargs)
 
-
-def script_digest(segment: str) -> str:
-    """Hash of a segment's narration text (an input of the render cache)."""
-    return hashlib.sha256((NARRATION_DIR / f"{segment}.toml").read_bytes()).hexdigest()[:16]

@@ -77,7 +77,7 @@ class RacePath(VGroup):
         else:
             dense = xy
         self.dense = loss_surface.surface_points(dense, lift=LIFT)
-        self.max_step = len(xy) - 1 + (0 if self.exit_xy is None else 0)
+        self.max_step = len(xy) - 1  # the exit point, when there is one, is the last drawn step
         self.trail = VMobject(stroke_color=racer.color, stroke_width=TRAIL_WIDTH)
         self.trail.set_stroke(palette.BACKGROUND, width=TRAIL_WIDTH + 3, background=True)
         # the parts of the path that a hill hides from the camera: drawn faint, not on top
@@ -214,6 +214,5 @@ class Race(VGroup):
 
 
 def place_legend(legend: Legend, frame_corner=UP + LEFT) -> Legend:
-
     legend.to_corner(frame_corner, buff=0.35)
     return legend
