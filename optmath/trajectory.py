@@ -185,12 +185,10 @@ def batch_trajectory(surface: "str | Surface", optimizer: "str | Optimizer", sta
                 if new.any():
                     diverged[new] = t
                     any_diverged = True
+            z[t] = surf.value(p)
             if any_diverged:
                 # Everything after the escape is NaN: the path has left the surface.
-                z[t] = surf.value(p)
                 p = np.where((diverged >= 0)[..., None], np.nan, p)
-            else:
-                z[t] = surf.value(p)
             g = surf.grad(p)
             if record_state:
                 grad[t] = g

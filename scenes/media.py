@@ -12,6 +12,8 @@ from pathlib import Path
 import av
 import srt
 
+from optmath.cli import write_atomically
+
 
 @dataclass(frozen=True)
 class MediaInfo:
@@ -37,13 +39,6 @@ def read_srt(path: Path | None) -> list[srt.Subtitle]:
     if path is None or not Path(path).exists():
         return []
     return list(srt.parse(Path(path).read_text(encoding="utf-8")))
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".partial-", suffix=path.suffix)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def join_lecture(parts: list[tuple[str, Path, Path | None]], dest: Path) -> None:
@@ -79,7 +74,7 @@ def join_lecture(parts: list[tuple[str, Path, Path | None]], dest: Path) -> None
             for s in read_srt(caption):
                 subs.append(srt.Subtitle(len(subs) + 1, s.start + shift, s.end + shift, s.content))
         if subs:
-            _write_text_atomic(dest.with_suffix(".srt"), srt.compose(subs))
+            write_atomically(str(dest.with_suffix(".srt")), srt.compose(subs))
         os.replace(tmp, dest)
 
 
