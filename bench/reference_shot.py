@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 STATIC_SECONDS = 3.0  # dot moving, camera still
 ORBIT_SECONDS = 3.0  # dot moving, camera orbiting
 ORBIT_DEGREES = 40.0
-# The project's default view (scenes.loss_surface.DEFAULT_*), spelled out so StockShot imports nothing of it.
+# The project's default view (scenes.toolkit.surface.DEFAULT_*), spelled out so StockShot imports nothing of it.
 PHI, THETA, ZOOM = 62 * DEGREES, -55 * DEGREES, 0.95
 
 # The shot's numbers, the same as optmath.trajectory("saddle", "sgd", START, STEPS, lr=LR).
@@ -44,8 +44,8 @@ Z_RANGE = 2.25  # |x^2 - y^2| <= 2.25 on the domain
 START, STEPS, LR = (1.0, 0.25), 30, 0.1
 STOCK_RESOLUTION = 24
 PROJECT_RESOLUTION = 32  # settings.surface_resolution() at 1080p; it uses 20 at 480p and 26 at 720p
-SAMPLES_PER_STEP = 6  # as scenes.race, so both dots slide over the surface the same way
-LIFT = 0.03  # as scenes.race: keeps the path from being buried in the mesh
+SAMPLES_PER_STEP = 6  # as scenes.toolkit.race, so both dots slide over the surface the same way
+LIFT = 0.03  # as scenes.toolkit.race: keeps the path from being buried in the mesh
 
 GD_RULE = r"\theta_t = \theta_{t-1} - \eta\, \nabla f(\theta_{t-1})"
 
@@ -130,7 +130,7 @@ def segment_camera_class() -> type:
     vectorised mesh, when segments used ThreeDScene's own camera.
     """
     try:
-        from scenes.fast_mesh import MeshCamera
+        from scenes.toolkit.mesh import MeshCamera
     except ImportError:
         return ThreeDCamera
     return MeshCamera
@@ -144,10 +144,10 @@ class ProjectShot(ThreeDScene):
     def construct(self):
         # Imported here so that rendering StockShot loads nothing of the project.
         import optmath
-        from scenes import palette
-        from scenes.equation_panel import UpdatePanel
-        from scenes.loss_surface import LossSurface
-        from scenes.race import Race, Racer
+        from scenes.toolkit import palette
+        from scenes.toolkit.panel import UpdatePanel
+        from scenes.toolkit.surface import LossSurface
+        from scenes.toolkit.race import Race, Racer
 
         # As Segment.setup does, except its x264 "veryfast" preset: both shots keep Manim's default
         # encoder, so their ratio measures drawing, not encoding (--lecture times the segments' own).

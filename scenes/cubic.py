@@ -7,7 +7,7 @@ from manim import FadeIn
 
 import optmath
 from optmath.optimizers import DISPLAY_NAMES
-from scenes import camera_moves, palette
+from scenes.toolkit import camera as camera_moves, palette
 from scenes.segment import Segment, fmt, point
 
 SURFACE = "cubic"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from manim import DOWN, LEFT, FadeIn, FadeOut
 
 import optmath
-from scenes import camera_moves, palette
-from scenes.fit_plot import FitPlot
+from scenes.toolkit import camera as camera_moves, palette
+from scenes.toolkit.fit_plot import FitPlot
 from scenes.segment import Segment, fmt, point
 
 LINEAR, SINCOS = "fit-linear", "fit-sincos"

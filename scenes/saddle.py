@@ -6,7 +6,7 @@ import numpy as np
 from manim import Create, FadeIn, FadeOut
 
 import optmath
-from scenes import camera_moves, palette
+from scenes.toolkit import camera as camera_moves, palette
 from scenes.segment import Segment, fmt, point
 
 SURFACE = "saddle"

@@ -13,12 +13,13 @@ from manim import (
 from manim_voiceover import VoiceoverScene
 
 import optmath
-from scenes import palette, settings
-from scenes.equation_panel import UpdatePanel
-from scenes.fast_mesh import MeshCamera
-from scenes.loss_surface import DEFAULT_PHI, DEFAULT_THETA, DEFAULT_ZOOM, LossSurface
-from scenes.narration import Script, make_service, shorten
-from scenes.race import Race, Racer, place_legend
+from scenes import settings
+from scenes.toolkit import palette
+from scenes.toolkit.panel import UpdatePanel
+from scenes.toolkit.mesh import MeshCamera
+from scenes.toolkit.surface import DEFAULT_PHI, DEFAULT_THETA, DEFAULT_ZOOM, LossSurface
+from scenes.toolkit.narration import Script, make_service, shorten
+from scenes.toolkit.race import Race, Racer, place_legend
 
 
 def fmt(x: float, digits: int = 3) -> str:

@@ -8,7 +8,7 @@ frames_comparison.MIN_CAIRO_VERSION = 0
 
 # Key frames are drawn by the camera every segment uses (it draws the vectorised mesh);
 # frames_comparison builds a ThreeDScene's renderer with the ThreeDCamera it imported.
-from scenes.fast_mesh import MeshCamera  # noqa: E402
+from scenes.toolkit.mesh import MeshCamera  # noqa: E402
 
 frames_comparison.ThreeDCamera = MeshCamera
 

@@ -9,11 +9,11 @@ from manim import DOWN, LEFT, RIGHT, UP, ThreeDScene
 from manim.utils.testing.frames_comparison import frames_comparison
 
 import optmath
-from scenes import palette
-from scenes.equation_panel import UpdatePanel
-from scenes.fit_plot import FitPlot
-from scenes.loss_surface import DEFAULT_PHI, DEFAULT_THETA, DEFAULT_ZOOM, LossSurface
-from scenes.race import Race, Racer, place_legend
+from scenes.toolkit import palette
+from scenes.toolkit.panel import UpdatePanel
+from scenes.toolkit.fit_plot import FitPlot
+from scenes.toolkit.surface import DEFAULT_PHI, DEFAULT_THETA, DEFAULT_ZOOM, LossSurface
+from scenes.toolkit.race import Race, Racer, place_legend
 
 __module_test__ = "key_frames"
 

@@ -6,7 +6,7 @@ import wave
 import pytest
 
 from scenes.lecture import SEGMENTS
-from scenes.narration import Script, SilentService, make_service, shorten, spoken
+from scenes.toolkit.narration import Script, SilentService, make_service, shorten, spoken
 
 NUMBER_WORDS = r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand|half|twice|double)\b"
 

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import optmath
-from scenes.fast_mesh import MeshSurface, colormap
-from scenes.loss_surface import LossSurface
-from scenes.race import Race, Racer, _exit_step
+from scenes.toolkit.mesh import MeshSurface, colormap
+from scenes.toolkit.surface import LossSurface
+from scenes.toolkit.race import Race, Racer, _exit_step
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from manim import DEGREES, ORIGIN, RIGHT, ThreeDScene
 
-from scenes.loss_surface import DEFAULT_PHI, DEFAULT_THETA, DEFAULT_ZOOM
+from scenes.toolkit.surface import DEFAULT_PHI, DEFAULT_THETA, DEFAULT_ZOOM
 
 
 def orbit(scene: ThreeDScene, degrees: float, run_time: float = 4.0, added_anims=()) -> None:

@@ -16,8 +16,8 @@ from manim import (
 )
 
 from optmath import Trajectory
-from scenes import palette
-from scenes.loss_surface import LossSurface
+from scenes.toolkit import palette
+from scenes.toolkit.surface import LossSurface
 
 SAMPLES_PER_STEP = 6
 LIFT = 0.03  # scene units above the surface, so trails are not buried in it

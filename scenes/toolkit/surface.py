@@ -11,8 +11,9 @@ import numpy as np
 from manim import DEGREES, Group, ManimColor, ThreeDAxes, Surface, VMobject
 
 from optmath.surfaces import Surface as LossFn
-from scenes import palette, settings
-from scenes.fast_mesh import MeshSurface, colormap
+from scenes import settings
+from scenes.toolkit import palette
+from scenes.toolkit.mesh import MeshSurface, colormap
 
 # The box the surface is drawn in, in scene units: wide and flat enough that the
 # equation panel and legend fit beside it at the default camera.

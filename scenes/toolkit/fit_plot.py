@@ -11,7 +11,7 @@ from manim import UP, Axes, Dot, MathTex, Rectangle, ValueTracker, VGroup, VMobj
 
 from optmath import Trajectory
 from optmath.surfaces import FitData
-from scenes import palette
+from scenes.toolkit import palette
 
 CURVE_SAMPLES = 80
 

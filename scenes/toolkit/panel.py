@@ -13,7 +13,7 @@ from manim import (
 )
 
 from optmath import Trajectory
-from scenes import palette
+from scenes.toolkit import palette
 
 VALUE_FONT = "DejaVu Sans Mono"
 
