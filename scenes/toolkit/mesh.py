@@ -17,6 +17,8 @@ import numpy as np
 from manim import Mobject, ThreeDCamera, ThreeDScene
 from manim.utils.color import ManimColor
 
+from scenes.toolkit.manim_patches import register_display_function
+
 
 def colormap(values: np.ndarray, colorscale: list[str], lo: float, hi: float) -> np.ndarray:
     """RGB (floats) of ``values`` on a piecewise-linear colour scale spanning [lo, hi]."""
@@ -64,10 +66,7 @@ class MeshCamera(ThreeDCamera):
 
     def type_or_raise(self, mobject):
         kind = MeshSurface if isinstance(mobject, MeshSurface) else super().type_or_raise(mobject)
-        # the parent rebuilds its table of display functions on every call
-        if not hasattr(self, "display_funcs"):
-            self.display_funcs = {}
-        self.display_funcs[MeshSurface] = self.display_meshes
+        register_display_function(self, MeshSurface, self.display_meshes)
         return kind
 
     def display_meshes(self, meshes: list[MeshSurface], pixel_array) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from manim_voiceover.services.base import SpeechService
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
 NARRATION_DIR = ASSETS / "narration"
 WORDS_PER_SECOND = 2.6  # reading pace of the silent voice, close to Piper's joe at length_scale 1
 SAMPLE_RATE = 22050

@@ -37,12 +37,15 @@ class UpdatePanel(VGroup):
     """Rule lines (MathTex) over live values: t, theta, f(theta), g, and the optimizer's state."""
 
     def __init__(self, trajectory: Trajectory, step: ValueTracker, color=None, width: float = 4.6,
-                 font_size: int = 30):
+                 font_size: int = 30, values: bool = True, title: bool = True):
+        """``values=False`` shows only the rule's update line (a phone screen has no room for a table of
+        numbers or the state's lines); ``title=False`` leaves out the optimizer's name (the legend says it)."""
         super().__init__()
         self.trajectory, self.step = trajectory, step
         opt = trajectory.optimizer
-        self.title = Text(trajectory.label, font_size=22, color=color or palette.TEXT_COLOR)
-        self.rule = VGroup(*[MathTex(line, font_size=font_size, color=palette.TEXT_COLOR) for line in opt.rule])
+        self.title = Text(trajectory.label, font_size=22, color=color or palette.TEXT_COLOR) if title else VGroup()
+        lines = opt.rule if values else opt.rule[-1:]
+        self.rule = VGroup(*[MathTex(line, font_size=font_size, color=palette.TEXT_COLOR) for line in lines])
         self.rule.arrange(DOWN, aligned_edge=LEFT, buff=0.18)
         if self.rule.width > width:
             self.rule.scale_to_fit_width(width)
@@ -56,6 +59,8 @@ class UpdatePanel(VGroup):
         for name in opt.state_names:
             sym = opt.symbols.get(name, name)
             rows.append((sym + "_t", lambda k, n=name: _pair(trajectory.state[n][k])))
+        if not values:
+            rows = []
         self.labels = VGroup(*[MathTex(tex + "=", font_size=font_size - 4, color=palette.TEXT_COLOR) for tex, _ in rows])
         self.formatters = [f for _, f in rows]
         # Start from the step the race is at now: an updater that swapped texts during the
@@ -66,9 +71,8 @@ class UpdatePanel(VGroup):
         for label, value in zip(self.labels, self.values):
             self.table.add(VGroup(label, value))
         self._layout()
-        widest = self._value_text(WIDEST_VALUE)
-        table_width = self.labels.width + 0.15 + widest.width
-        self.box = Rectangle(width=max(self.rule.width, self.title.width, table_width) + 0.4,
+        table_width = self.labels.width + 0.15 + self._value_text(WIDEST_VALUE).width if rows else 0.0
+        self.box = Rectangle(width=max(self.rule.width, self.title.width if title else 0.0, table_width) + 0.4,
                              height=self._stack().height + 0.35)
         self.box.set_stroke(palette.CONTOUR_COLOR, width=1, opacity=0.5).set_fill(palette.BACKGROUND, opacity=0.78)
         self.box.move_to(self._stack()).align_to(self._stack().get_left() + LEFT * 0.2, LEFT)
@@ -85,13 +89,13 @@ class UpdatePanel(VGroup):
         return Text(s, font=VALUE_FONT, font_size=18, color=palette.TEXT_COLOR)
 
     def _stack(self) -> VGroup:
-        return VGroup(self.title, self.rule, self.table)
+        return VGroup(*[m for m in (self.title, self.rule, self.table) if m.get_family()[1:] or m.has_points()])
 
     def _layout(self) -> None:
         self.labels.arrange(DOWN, aligned_edge=RIGHT, buff=0.12)
         for label, value in zip(self.labels, self.values):
             self._place(value, label)
-        VGroup(self.title, self.rule, self.table).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
+        self._stack().arrange(DOWN, aligned_edge=LEFT, buff=0.25)
 
     def _place(self, value, label) -> None:
         """Values in one column, left-aligned just right of the widest label."""

@@ -155,13 +155,13 @@ class Legend(VGroup):
     family never changes while an animation holds it.
     """
 
-    def __init__(self, paths: list[RacePath], font_size: int = 18):
+    def __init__(self, paths: list[RacePath], font_size: int = 18, columns: int = 1):
         super().__init__()
         self.paths = paths
         self.rows = VGroup()
         self.notes = []
         for p in paths:
-            swatch = Line(LEFT * 0.18, RIGHT * 0.18, stroke_width=6, color=p.racer.color)
+            swatch = Line(LEFT * 0.18, RIGHT * 0.18, stroke_width=6, color=p.racer.color).scale(font_size / 18)
             text = Text(p.racer.text, font_size=font_size, color=palette.TEXT_COLOR)
             row = VGroup(swatch, text).arrange(RIGHT, buff=0.15)
             status = self.status(p)
@@ -170,7 +170,11 @@ class Legend(VGroup):
             row.add(note)
             self.notes.append(note if status else None)
             self.rows.add(row)
-        self.rows.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        if columns > 1 and len(self.rows) > 1:
+            self.rows.arrange_in_grid(cols=min(columns, len(self.rows)), col_alignments="l" * min(columns, len(self.rows)),
+                                      buff=(0.5, 0.12))
+        else:
+            self.rows.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         self.add(self.rows)
         self.add_updater(lambda m: m._refresh())
 
@@ -194,11 +198,11 @@ class Race(VGroup):
     """Several racers on one surface with a shared step tracker and a legend."""
 
     def __init__(self, loss_surface: LossSurface, racers: list[Racer], step: ValueTracker | None = None,
-                 camera=None):
+                 camera=None, legend_font_size: int = 18, legend_columns: int = 1):
         super().__init__()
         self.step = step or ValueTracker(0)
         self.paths = [RacePath(loss_surface, r, self.step, camera) for r in racers]
-        self.legend = Legend(self.paths)
+        self.legend = Legend(self.paths, font_size=legend_font_size, columns=legend_columns)
         self.add(*self.paths)
 
     @property

@@ -13,6 +13,7 @@ from manim import DEGREES, Group, ManimColor, ThreeDAxes, Surface, VMobject
 from optmath.surfaces import Surface as LossFn
 from scenes import settings
 from scenes.toolkit import palette
+from scenes.toolkit.manim_patches import remove_tick_sheen
 from scenes.toolkit.mesh import MeshSurface, colormap
 
 # The box the surface is drawn in, in scene units: wide and flat enough that the
@@ -40,10 +41,7 @@ def surface_axes(surface: LossFn, height: float = PLOT_HEIGHT) -> ThreeDAxes:
     )
     # Centre the domain (not the axes' origin) on the scene origin, where the camera looks.
     axes.shift(-axes.c2p(*surface.center, (z0 + z1) / 2))
-    # ThreeDAxes gives every tick a sheen whose gradient is recomputed from the whole axis
-    # on every frame: profiled at ~30% of a camera-move frame, for a barely visible effect.
-    for m in axes.family_members_with_points():
-        m.__dict__.pop("get_gradient_start_and_end_points", None)
+    remove_tick_sheen(axes)
     return axes
 
 
@@ -142,6 +140,12 @@ class LossSurface(Group):
         z = self.height(xy[:, 0], xy[:, 1])
         pts = np.array([self.axes.c2p(x, y, h) for (x, y), h in zip(xy, z)]) if len(xy) else np.zeros((0, 3))
         return pts + np.array([0.0, 0.0, lift])
+
+    def bounding_corners(self) -> np.ndarray:
+        """The eight corners of the box the surface is drawn in (domain x z-range), for framing."""
+        (x0, x1), (y0, y1) = self.loss.domain
+        z0, z1 = self.loss.z_range
+        return np.array([self.axes.c2p(x, y, z) for x in (x0, x1) for y in (y0, y1) for z in (z0, z1)])
 
     def floor_point(self, x, y) -> np.ndarray:
         return self.axes.c2p(x, y, self.loss.z_range[0])

@@ -1,0 +1,192 @@
+"""The vocabulary a segment is described in: runs, beats, what is shown and how the camera moves.
+
+A segment is described once, as data: the trajectories it races (computed by
+optmath), the numbers its narration speaks, and its beats in order. Formats
+(the 16:9 lecture, the 9:16 social clip, the talk deck) read the same
+description and decide size, layout and pacing; nothing here knows a screen
+coordinate or imports Manim, so a description can be built and tested in a
+plain Python process.
+
+Angles are in degrees; camera zooms are relative to the framing a format
+computes (1 = the surface fills the space the overlays leave free).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import optmath
+from optmath.optimizers import DISPLAY_NAMES
+
+LECTURE, SOCIAL, TALK = "lecture", "social", "talk"
+FORMATS = (LECTURE, SOCIAL, TALK)
+LONG_FORM = frozenset({LECTURE, TALK})  # the default: the full explanation
+SHORT_FORM = frozenset({SOCIAL})
+
+
+# -- numbers as they are spoken and shown ---------------------------------------------------------
+def fmt(x: float, digits: int = 3) -> str:
+    """A number as the narration says it: few significant digits, no float noise."""
+    x = float(x)
+    if x == 0:
+        return "0"
+    if abs(x) < 1e-3 or abs(x) >= 1e5:
+        return f"{x:.{max(digits - 1, 1)}e}".replace("e-0", "e-").replace("e+0", "e")
+    return f"{x:.{digits}g}"
+
+
+def point(p) -> str:
+    """A point as narrated and captioned: ``(1, 0.25)``."""
+    return f"({fmt(p[0])}, {fmt(p[1])})"
+
+
+def names(keys: list[str]) -> str:
+    """Optimizers' display names as a spoken list: ``SGD, Momentum and Adam``."""
+    shown = [DISPLAY_NAMES.get(k, k) for k in keys]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+# -- what is on screen ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Run:
+    """A trajectory in a race, with how it is told apart from the others."""
+
+    trajectory: optmath.Trajectory
+    variant: int = 0  # 0: the optimizer's own colour; 1, 2...: alternates for a second run of it
+    show_start: bool = False  # name the start in the legend, to tell runs of one optimizer apart
+
+    @property
+    def optimizer(self) -> str:
+        return self.trajectory.optimizer.name
+
+    @property
+    def label(self) -> str:
+        """The legend's words: the optimizer's configuration (``SGD (lr=0.1)``), and where it started."""
+        t = self.trajectory
+        return f"{t.label} from {point(t.start)}" if self.show_start else t.label
+
+
+@dataclass(frozen=True)
+class Show:
+    """The state of the picture while a beat is spoken; a format animates from one state to the next.
+
+    Args:
+        surface: key of the surface on screen (a description may show several, one at a time).
+        racers: keys of the runs racing; the same keys in the next beat continue the same race.
+        panel: key of the run whose update rule (and live numbers) is shown.
+        highlight: line of that rule to box while it is being talked about.
+        plot: show the data-and-fit plot of a model-fitting surface, one curve per racer.
+        to_step: where the race is when the beat ends (None: its last step).
+    """
+
+    surface: str
+    racers: tuple[str, ...] = ()
+    panel: str | None = None
+    highlight: int | None = None
+    plot: bool = False
+    to_step: float | None = None
+
+
+# -- camera moves (a format frames them into its own layout) ----------------------------------------
+@dataclass(frozen=True)
+class Orbit:
+    degrees: float
+    share: float = 1.0  # this move's share of the beat's time, among the beat's moves
+
+
+@dataclass(frozen=True)
+class FlyTo:
+    """Centre on a point of the domain and zoom in (relative to the framed view)."""
+
+    xy: tuple[float, float]
+    zoom: float = 1.7
+    share: float = 1.0
+
+
+@dataclass(frozen=True)
+class TopDown:
+    """Look straight down: the contour-map view the matplotlib seeds use."""
+
+    zoom: float = 1.0
+    share: float = 1.0
+
+
+@dataclass(frozen=True)
+class Home:
+    """Back to the segment's own three-quarter view."""
+
+    share: float = 1.0
+
+
+CameraMove = Orbit | FlyTo | TopDown | Home
+
+
+@dataclass(frozen=True)
+class View:
+    """A segment's home camera and how tall its surface is drawn."""
+
+    phi: float = 62.0
+    theta: float = -55.0
+    height: float = 2.6  # scene units of the z-range; a steep bowl is drawn flatter to keep its floor in sight
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One narration cue: what it says, what is shown while it is said, and how the camera moves.
+
+    Args:
+        cue: key of the words in the segment's narration file.
+        numbers: the cue's placeholders, every one computed from optmath.
+        show: the picture during the cue.
+        camera: moves made one after another while the cue is spoken.
+        formats: the formats that include this beat.
+        pause: a talk deck pauses after it (a result, a new optimizer); formats may ignore it.
+    """
+
+    cue: str
+    show: Show
+    numbers: dict = field(default_factory=dict)
+    camera: tuple[CameraMove, ...] = ()
+    formats: frozenset = LONG_FORM
+    pause: bool = True
+
+
+@dataclass
+class Description:
+    """Everything a format needs to render a segment, computed without Manim."""
+
+    name: str
+    surfaces: dict[str, optmath.Surface]
+    runs: dict[str, Run]
+    beats: list[Beat]
+    view: View = View()
+
+    def beats_for(self, fmt_name: str) -> list[Beat]:
+        if fmt_name not in FORMATS:
+            raise ValueError(f"unknown format {fmt_name!r}; choose one of: {', '.join(FORMATS)}")
+        return [b for b in self.beats if fmt_name in b.formats]
+
+    def check(self) -> Description:
+        """Fail early on a description that refers to something it does not have."""
+        for b in self.beats:
+            if b.show.surface not in self.surfaces:
+                raise KeyError(f"{self.name}.{b.cue}: no surface {b.show.surface!r}")
+            for key in b.show.racers + ((b.show.panel,) if b.show.panel else ()):
+                if key not in self.runs:
+                    raise KeyError(f"{self.name}.{b.cue}: no run {key!r}")
+        return self
+
+
+def steps(n: int, short: bool, short_steps: int = 12) -> int:
+    """A run's length: the description's number, or a few steps in the preview/test cut."""
+    return min(n, short_steps) if short else n
+
+
+def exit_step(traj: optmath.Trajectory) -> int | None:
+    """The step at which a path leaves its surface's plotted domain (or diverges), None if it stays."""
+    inside = traj.surface.in_domain(traj.xy)
+    if inside.all():
+        return None
+    return int(np.argmin(inside))

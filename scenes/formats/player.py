@@ -1,0 +1,330 @@
+"""The scene that plays a segment's description in a format: one narrated ThreeDScene for any layout.
+
+A description lists beats, each a cue and the picture while it is spoken; this
+scene moves from one picture to the next (fading out what goes, building what
+comes, reframing the surface into the space the overlays leave), speaks the
+cue and spreads the beat's camera moves and race over the cue's duration.
+Formats subclass it with a layout and their pacing; nothing here holds a
+screen coordinate of its own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from manim import (
+    DEGREES, DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, MathTex, Text, ThreeDScene, VGroup, config,
+)
+from manim_voiceover import VoiceoverScene
+
+from scenes import settings
+from scenes.description import Beat, Description, FlyTo, Home, Orbit, Show, TopDown
+from scenes.formats.layout import Layout, Rect
+from scenes.toolkit import manim_patches, palette
+from scenes.toolkit.fit_plot import FitPlot
+from scenes.toolkit.framing import frame
+from scenes.toolkit.mesh import MeshCamera
+from scenes.toolkit.narration import Script, make_service, shorten
+from scenes.toolkit.panel import UpdatePanel
+from scenes.toolkit.race import Race, Racer
+from scenes.toolkit.surface import LossSurface
+
+FADE = 0.5  # seconds to fade out what the next beat no longer shows
+
+
+@dataclass(frozen=True)
+class CameraState:
+    """Where the camera looks, before a format frames it: angles, a focus and a relative zoom."""
+
+    phi: float  # degrees
+    theta: float
+    zoom: float = 1.0
+    focus: tuple[float, float] | None = None  # a point of the domain to centre on
+
+
+class FormatScene(VoiceoverScene, ThreeDScene):
+    """Plays ``describe()``'s beats for ``format_name`` in ``layout``.
+
+    Set by the segment module (``scenes.segments._manim``): ``segment`` (the
+    narration file) and ``describe`` (the description builder).
+    """
+
+    format_name = "lecture"
+    layout: Layout
+    segment = ""
+    describe = None
+    reveal_instantly = False  # the social clip's first frame is already the full picture (it loops)
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("camera_class", MeshCamera)  # draws the surface in one vectorised pass
+        super().__init__(**kwargs)
+
+    # -- set-up ----------------------------------------------------------------------------------------
+    def setup(self):
+        super().setup()
+        self.camera.background_color = palette.BACKGROUND
+        self.voice = settings.voice()
+        self.short = settings.short()
+        self.set_speech_service(make_service(self.voice), create_subcaption=True)
+        self.script = Script(self.segment)
+        self.desc: Description = type(self).describe(short=self.short)
+        view = self.desc.view
+        self.cam = self.home = CameraState(view.phi, view.theta)
+        manim_patches.use_fast_encoder(self)
+        self.spoken_words: list[dict] = []
+        self.loss: LossSurface | None = None
+        self.surface_key = None
+        self.shown = Show(surface="")
+        self.race = self.legend = self.panel = self.plot = self.title = None
+
+    def render(self, preview: bool = False):
+        return manim_patches.exit_on_error(super().render, preview)
+
+    # -- the whole segment ------------------------------------------------------------------------------
+    def construct(self):
+        beats = self.desc.beats_for(self.format_name)
+        for i, beat in enumerate(beats):
+            self.play_beat(beat, first=i == 0)
+        self.finish()
+        self.write_word_timeline()
+
+    def finish(self) -> None:
+        """End of the segment: fade every overlay and the race; the surface stays for the next segment's cut."""
+        self.fade_out([m for m in (self.race, self.legend, self.panel, self.plot, self.title) if m is not None])
+
+    # -- one beat ----------------------------------------------------------------------------------------
+    def cue_text(self, beat: Beat) -> str:
+        text = self.script.text(beat.cue, **beat.numbers)
+        return shorten(text) if self.short else text
+
+    def play_beat(self, beat: Beat, first: bool = False) -> None:
+        show = beat.show
+        self.leave(show)  # fades what goes, before the words start
+        with self.voiceover(text=self.cue_text(beat)) as tr:
+            self.note_words(tr)
+            total = max(tr.duration - 0.2, 1.0)
+            spent = self.arrive(show, total, first)  # builds what comes, reframes the surface
+            moves = list(beat.camera) or []
+            remaining = max(total - spent, 0.5)
+            self.play_moves(moves, show, remaining)
+
+    def leave(self, show: Show) -> None:
+        gone = []
+        if self.race is not None and (show.racers != self.shown.racers or show.surface != self.surface_key):
+            gone += [self.race, self.legend]
+            if self.plot is not None:
+                gone += list(self.plot.curves)
+        if self.panel is not None and (show.panel != self.shown.panel or gone):
+            gone.append(self.panel)
+        if self.plot is not None and (not show.plot or show.surface != self.surface_key):
+            gone.append(self.plot)
+        if self.loss is not None and show.surface != self.surface_key:
+            gone += [self.loss, self.title]
+        self.fade_out([m for m in gone if m is not None])
+        if self.race is not None and self.race not in self.mobjects:
+            self.race = self.legend = None
+        if self.panel is not None and self.panel not in self.mobjects:
+            self.panel = None
+        if self.plot is not None and self.plot not in self.mobjects:
+            self.plot = None
+        if self.loss is not None and self.loss not in self.mobjects:
+            self.loss = self.title = None
+            self.surface_key = None
+        self.shown = replace(show, racers=show.racers if self.race is not None else (),
+                             panel=show.panel if self.panel is not None else None)
+
+    def arrive(self, show: Show, total: float, first: bool) -> float:
+        """Build and fade in what the beat shows that is not up yet; returns the seconds spent."""
+        spent = 0.0
+        if self.loss is None:
+            spent += self.reveal_surface(show.surface, total)
+        fresh = []
+        if show.racers and self.race is None:
+            self.race = self.make_race(show.racers)
+            self.legend = self.place_legend(self.race)
+            self.add(self.race)
+            fresh.append(self.legend)
+        if show.plot and self.plot is None and self.layout.plot is not None:
+            self.plot = self.place(FitPlot(self.loss.loss.data), self.layout.plot)
+            fresh.append(self.plot)
+        if self.plot is not None and self.race is not None and len(self.plot.curves) == 0:
+            for path in self.race.paths:
+                curve = self.plot.track(path.racer.trajectory, self.race.step, path.racer.color)
+                self.camera.add_fixed_in_frame_mobjects(curve)
+        if show.panel and self.panel is None and self.layout.panel is not None:
+            self.panel = self.make_panel(show.panel)
+            fresh.append(self.panel)
+        anims = [FadeIn(m) for m in fresh]
+        if show.highlight is not None and self.panel is not None and show.highlight < len(self.panel.rule):
+            anims.append(self.panel.highlight(show.highlight))
+        overlays = self.race is not None or self.panel is not None or self.plot is not None
+        if self.reframe_needed(overlays):
+            self.move_camera(**self.camera_args(self.cam, overlays), added_anims=anims, run_time=1.0)
+            spent += 1.0
+        elif anims:
+            self.play(*anims, run_time=0.8)
+            spent += 0.8
+        self.overlays_up = overlays
+        self.shown = show
+        return spent
+
+    def reveal_surface(self, key: str, total: float) -> float:
+        surf = self.desc.surfaces[key]
+        self.loss = LossSurface(surf, height=self.desc.view.height)
+        self.surface_key = key
+        self.title = self.make_title(surf)
+        self.cam = self.home
+        self.overlays_up = False
+        self.set_camera_orientation(**self.camera_args(self.cam, False))
+        if self.reveal_instantly:
+            self.add(self.loss)
+            self.fix(self.title)
+            return 0.0
+        self.fix(self.title)
+        self.play(FadeIn(self.title), Create(self.loss.axes), run_time=1.0)
+        rest = max(total * 0.3, 1.0)
+        self.play(FadeIn(self.loss.contours), FadeIn(self.loss.mesh), run_time=rest)
+        self.add(self.loss)
+        return 1.0 + rest
+
+    def play_moves(self, moves, show: Show, seconds: float) -> None:
+        """The beat's camera moves one after another; the race advances across all of them."""
+        target = None
+        if self.race is not None:
+            target = self.race.steps if show.to_step is None else min(show.to_step, self.race.steps)
+        if not moves:
+            if target is not None and self.race.step.get_value() < target:
+                self.play(self.race.run(to_step=target), run_time=seconds)
+            else:
+                self.wait(seconds)
+            return
+        shares = np.array([m.share for m in moves], float)
+        times = seconds * shares / shares.sum()
+        start = self.race.step.get_value() if self.race is not None else 0.0
+        elapsed = 0.0
+        for move, t in zip(moves, times):
+            elapsed += t
+            self.cam = self.apply(move, self.cam)
+            added = []
+            if target is not None and target > start:
+                added.append(self.race.run(to_step=start + (target - start) * elapsed / seconds))
+            self.move_camera(**self.camera_args(self.cam, self.overlays_up), added_anims=added, run_time=t)
+
+    # -- camera -------------------------------------------------------------------------------------------
+    def apply(self, move, cam: CameraState) -> CameraState:
+        if isinstance(move, Orbit):
+            return replace(cam, theta=cam.theta + move.degrees)
+        if isinstance(move, FlyTo):
+            return replace(cam, zoom=move.zoom, focus=tuple(move.xy))
+        if isinstance(move, TopDown):
+            return CameraState(0.0, -90.0, move.zoom)
+        if isinstance(move, Home):
+            return self.home
+        raise TypeError(f"unknown camera move {move!r}")
+
+    def reframe_needed(self, overlays: bool) -> bool:
+        return overlays != getattr(self, "overlays_up", False) and self.layout.surface_alone != self.layout.surface_beside
+
+    def camera_args(self, cam: CameraState, overlays: bool) -> dict:
+        """Manim's camera parameters that put the surface, seen from ``cam``, into the free slot."""
+        slot: Rect = self.layout.surface_slot(overlays)
+        focus = None if cam.focus is None else self.loss.point(*cam.focus)
+        zoom, center = frame(self.loss.bounding_corners(), cam.phi * DEGREES, cam.theta * DEGREES, slot.center,
+                             (slot.width, slot.height), focus=focus, zoom_factor=cam.zoom)
+        return dict(phi=cam.phi * DEGREES, theta=cam.theta * DEGREES, zoom=zoom, frame_center=center)
+
+    # -- overlays -------------------------------------------------------------------------------------------
+    def fix(self, *mobjects):
+        """Pin mobjects to the frame and keep them drawn last, so the surface never paints over them."""
+        self.add_fixed_in_frame_mobjects(*mobjects)
+        self.overlays = [m for m in getattr(self, "overlays", []) if m not in mobjects] + list(mobjects)
+        for m in mobjects:
+            if hasattr(m, "pin"):
+                m.pin = self.camera.add_fixed_in_frame_mobjects
+                m.unpin = self.camera.remove_fixed_in_frame_mobjects
+        return mobjects[0] if len(mobjects) == 1 else mobjects
+
+    def place(self, mob, slot: Rect, align=UP + LEFT):
+        """Scale a mobject down to fit its slot and put it in the slot's corner ``align``."""
+        if mob.width > slot.width or mob.height > slot.height:
+            mob.scale(min(slot.width / mob.width, slot.height / mob.height))
+        x = slot.left if align[0] < 0 else slot.right if align[0] > 0 else slot.center[0]
+        y = slot.top if align[1] > 0 else slot.bottom if align[1] < 0 else slot.center[1]
+        mob.move_to(np.array([x, y, 0.0]), aligned_edge=align)
+        return self.fix(mob)
+
+    def make_title(self, surf):
+        head = Text(self.script.title, font_size=self.layout.title_size, color=palette.TEXT_COLOR, weight="BOLD")
+        formula = MathTex("f(x, y) = " + surf.latex if surf.data is None else surf.latex,
+                          font_size=self.layout.title_size, color=palette.TEXT_COLOR)
+        card = VGroup(head, formula).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        return self.place(card, self.layout.title)
+
+    def make_race(self, keys) -> Race:
+        racers = []
+        for key in keys:
+            run = self.desc.runs[key]
+            racers.append(Racer(run.trajectory, palette.optimizer_color(run.optimizer, run.variant), run.label))
+        race = Race(self.loss, racers, camera=self.camera, legend_font_size=self.layout.legend_size,
+                    legend_columns=self.layout.legend_columns)
+        self.races = [r for r in getattr(self, "races", []) if r in self.mobjects] + [race]
+        for p in race.paths:
+            self.add_fixed_orientation_mobjects(p.dot, p.marker)
+        return race
+
+    def place_legend(self, race: Race):
+        return self.place(race.legend, self.layout.legend, align=UP + (LEFT if self.layout.legend_columns > 1 else RIGHT))
+
+    def make_panel(self, key: str) -> UpdatePanel:
+        run = self.desc.runs[key]
+        color = palette.optimizer_color(run.optimizer, run.variant)
+        panel = UpdatePanel(run.trajectory, self.race.step, color=color, font_size=self.layout.rule_size,
+                            values=self.layout.panel_values, title=self.layout.panel_values)
+        slot = self.layout.panel
+        if self.legend is not None and self.layout.legend.left == slot.left and self.layout.legend.bottom >= slot.top:
+            # stacked under the legend: start right under its last row
+            slot = Rect(slot.left, slot.bottom, slot.right, min(slot.top, self.legend.get_bottom()[1] - 0.25))
+        return self.place(panel, slot, align=UP + (RIGHT if self.layout.panel_values else LEFT))
+
+    def fade_out(self, mobjects, run_time: float = FADE) -> None:
+        mobjects = [m for m in mobjects if m in self.mobjects or m in getattr(self, "overlays", [])]
+        if not mobjects:
+            return
+        for m in mobjects:
+            m.suspend_updating()  # their updaters would otherwise fight the fade
+        self.play(*[FadeOut(m) for m in mobjects], run_time=run_time)
+        for m in mobjects:
+            m.clear_updaters()
+            self.remove(m)
+            self.camera.remove_fixed_in_frame_mobjects(*m.get_family())
+
+    def play(self, *args, **kwargs):
+        # drawing order: surfaces (whenever added), then the racers, then pinned overlays
+        front = [m for m in getattr(self, "races", []) + getattr(self, "overlays", []) if m in self.mobjects]
+        if front and self.mobjects[-len(front):] != front:
+            self.bring_to_front(*front)
+        return super().play(*args, **kwargs)
+
+    # -- spoken words, for captions burned in later -----------------------------------------------------------
+    def note_words(self, tracker) -> None:
+        words = tracker.data.get("word_boundaries") or []
+        self.spoken_words.append({
+            "start": tracker.start_t, "end": tracker.end_t, "text": tracker.data["input_text"],
+            "words": [{"text": w["text"], "start": tracker.start_t + w["audio_offset"] / 1e7,
+                       "end": tracker.start_t + (w["audio_offset"] / 1e7 + w["duration_milliseconds"] / 1e3)}
+                      for w in words],
+        })
+
+    def write_word_timeline(self) -> None:
+        """``<movie>.words.json`` beside the movie: each cue's words on the video's clock."""
+        movie = getattr(self.renderer.file_writer, "movie_file_path", None)
+        if not movie or not config.write_to_movie:
+            return
+        path = Path(movie).with_suffix(".words.json")
+        tmp = path.with_suffix(".part")
+        tmp.write_text(json.dumps({"cues": self.spoken_words}, indent=1), encoding="utf-8")
+        tmp.replace(path)
+

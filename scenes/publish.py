@@ -1,0 +1,671 @@
+"""Turn a rendered Manim MP4 into files ready to post.
+
+Manim's movies are fine for previewing but not for publishing: their loudness
+is whatever the narration happened to be (about -21 LUFS here, platforms play
+at -14/-16), a single segment has its ``moov`` atom at the end (a browser must
+fetch the whole file before it can start), and everything it writes lands with
+whatever mode the writer chose.  This module fixes those, burns word-timed
+captions for sound-off viewing, and derives the GIF/WebM/cover variants.
+
+Every output is staged in a hidden directory beside the destination and
+renamed into place, so a reader of ``out/`` never sees a half-written file,
+an interrupted run leaves nothing behind, and the rename cannot cross
+filesystems.  Loudness targets are checked by measuring the encoded result
+(ffmpeg ``ebur128``), never assumed from what a filter promised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+import av
+import srt
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Loudness", "measure_loudness", "is_faststart", "finish_video", "ass_captions", "write_srt_chunks",
+           "cover_png", "make_gif", "make_webm", "publish_file"]
+
+_X264 = ["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p", "-crf", "18"]
+_AAC = ["-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2"]
+# BS.1770 weights channels by layout, so the loudness that counts is the loudness of the stereo
+# 48 kHz stream we publish: convert first, then measure and normalise that.
+_AUDIO_PREP = "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo"
+_LOUDNESS_TOLERANCE = 0.5   # LU; the promise to callers is 1 LU, half of it is our own margin
+_TP_HEADROOM = 0.5          # dB below the ceiling for loudnorm: AAC encoding adds inter-sample overshoot
+_GAP_BRIDGE = 0.3           # s; shorter gaps between caption chunks would only make them flicker
+_PAUSE_BREAK = 0.5          # s; a pause this long reads like punctuation when chunking
+
+
+# --------------------------------------------------------------------------- files and processes
+
+def _umask() -> int:
+    """The process umask, read without changing it (os.umask is a set-and-return race in threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def _normal_mode() -> int:
+    """What open(..., 'w') would have given: mkstemp's 0600 would hide published files from a web server."""
+    return 0o666 & ~_umask()
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+@contextmanager
+def _staged(dest: str | os.PathLike, *, allow_empty: bool = False) -> Iterator[tuple[Path, Path]]:
+    """Yield (work dir, temp output) beside ``dest``; on success the output is renamed onto ``dest``.
+
+    The work directory holds every intermediate too, so one rmtree on any exit, including
+    KeyboardInterrupt, leaves dest's directory as it was.  Being in dest's directory keeps the
+    final os.replace a same-filesystem, atomic rename.
+    """
+    dest = Path(dest).absolute()
+    work = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp"))
+    try:
+        out = work / ("out" + dest.suffix)
+        yield work, out
+        if not out.is_file() or (out.stat().st_size == 0 and not allow_empty):
+            raise RuntimeError(f"ffmpeg wrote nothing for {dest}")
+        os.chmod(out, _normal_mode())
+        _fsync(out)
+        os.replace(out, dest)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _write_text(dest: str | os.PathLike, text: str) -> None:
+    with _staged(dest, allow_empty=True) as (_, out):
+        out.write_text(text, encoding="utf-8")
+
+
+def _ffmpeg(args: list[str], *, cwd: Path | None = None) -> str:
+    """Run ffmpeg and return its stderr (where the ebur128/loudnorm reports go).
+
+    -nostdin: ffmpeg otherwise reads the terminal, which stops a backgrounded job (SIGTTIN) and
+    swallows keystrokes.  subprocess.run kills and reaps the child if we are interrupted, so the
+    caller's cleanup never races a still-writing ffmpeg.
+    """
+    cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-y", *args]
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True, errors="replace", cwd=cwd)
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+        raise RuntimeError(f"ffmpeg exited with {proc.returncode}: {' '.join(cmd)}\n{tail}")
+    return proc.stderr
+
+
+@dataclass(frozen=True)
+class _Video:
+    codec: str
+    pix_fmt: str | None
+    width: int
+    height: int
+    rate: Fraction | None
+
+
+def _probe(path: str | os.PathLike) -> tuple[_Video | None, bool]:
+    """(first video stream, whether there is an audio stream)."""
+    with av.open(str(path)) as c:
+        video = None
+        if c.streams.video:
+            s = c.streams.video[0]
+            cc = s.codec_context
+            rate = s.average_rate or s.guessed_rate
+            video = _Video(cc.name, cc.pix_fmt, cc.width, cc.height, Fraction(rate) if rate else None)
+        return video, bool(c.streams.audio)
+
+
+# --------------------------------------------------------------------------- loudness
+
+@dataclass(frozen=True)
+class Loudness:
+    integrated: float  # LUFS
+    true_peak: float   # dBTP
+
+
+_NUM = r"(-?(?:\d+(?:\.\d*)?|inf))"
+
+
+def _parse_ebur128(stderr: str) -> Loudness:
+    summary = stderr[stderr.rfind("Summary:"):]
+    i = re.search(r"Integrated loudness:\s*I:\s*" + _NUM + r" LUFS", summary)
+    tp = re.search(r"True peak:\s*Peak:\s*" + _NUM + r" dBFS", summary)
+    if not (i and tp):
+        raise RuntimeError("no ebur128 summary in ffmpeg's output:\n" + stderr[-2000:])
+    return Loudness(float(i.group(1)), float(tp.group(1)))
+
+
+def measure_loudness(path: str | os.PathLike) -> Loudness | None:
+    """Integrated loudness and true peak of the file's first audio stream, as a platform would measure it.
+
+    Uses ffmpeg's own meter so that the numbers match what loudnorm and the checks in
+    the tests see.  ``framelog=verbose`` keeps ebur128 from logging ten lines per
+    second of audio at info level (megabytes for a lecture).
+    """
+    if not _probe(path)[1]:
+        return None
+    err = _ffmpeg(["-i", str(path), "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"])
+    return _parse_ebur128(err)
+
+
+def _loudnorm_stats(stderr: str) -> dict[str, float | str]:
+    blocks = re.findall(r"\{[^{}]*\}", stderr[stderr.rfind("Parsed_loudnorm"):])
+    if not blocks:
+        raise RuntimeError("no loudnorm statistics in ffmpeg's output:\n" + stderr[-2000:])
+    raw = json.loads(blocks[-1])
+    out: dict[str, float | str] = {}
+    for k, v in raw.items():
+        try:
+            out[k] = float(v)      # loudnorm prints numbers as strings, including "-inf"
+        except ValueError:
+            out[k] = v
+    return out
+
+
+def _normalised_audio(src: Path, work: Path, loudness: float, true_peak: float) -> Path | None:
+    """Encode src's audio to AAC at the target loudness and return the .m4a, measured to be on target.
+
+    Two-pass loudnorm first.  loudnorm only stays linear (one gain for the whole file) when
+    the measured true peak plus that gain stays under TP and the measured LRA is under the
+    LRA target; otherwise it silently switches to its dynamic mode, whose 3 s window does not
+    settle on short clips or speech with long pauses.  So the LRA target is raised to the
+    measured LRA, and the encoded result is measured again: if it is still more than 0.5 LU
+    off, a plain gain plus a true-peak limiter (alimiter at 4x oversampling, where sample
+    peaks approximate true peaks) corrects it, re-measured each time.  Audio is encoded
+    separately so the corrections never re-encode the video.
+    """
+    tp_target = max(-9.0, min(0.0, true_peak - _TP_HEADROOM))
+    err = _ffmpeg(["-i", str(src), "-map", "0:a:0", "-af",
+                   f"{_AUDIO_PREP},loudnorm=I={loudness}:TP={tp_target}:LRA=11:print_format=json",
+                   "-f", "null", "-"])
+    m = _loudnorm_stats(err)
+    if not math.isfinite(float(m["input_i"])) or float(m["input_i"]) <= -70.0:
+        log.warning("%s: audio is silent (%s LUFS); left as it is", src, m["input_i"])
+        chain = _AUDIO_PREP
+    else:
+        lra = min(50.0, max(11.0, math.ceil(float(m["input_lra"]) + 1)))
+        clamp = lambda x, lo, hi: min(hi, max(lo, float(x)))  # noqa: E731  (loudnorm rejects out-of-range)
+        chain = (f"{_AUDIO_PREP},loudnorm=I={loudness}:TP={tp_target}:LRA={lra}"
+                 f":measured_I={clamp(m['input_i'], -99, 0)}:measured_TP={clamp(m['input_tp'], -99, 99)}"
+                 f":measured_LRA={clamp(m['input_lra'], 0, 99)}:measured_thresh={clamp(m['input_thresh'], -99, 0)}"
+                 f":offset={clamp(m['target_offset'], -99, 99)}:linear=true:print_format=json")
+    out = work / "audio.m4a"
+    gain, ceiling = 0.0, tp_target      # of the correction: dB of plain gain, limiter ceiling in dBTP
+    for attempt in range(6):
+        af = chain
+        if attempt:
+            # volume before the limiter; the limiter runs at 192 kHz so it catches inter-sample peaks
+            af += (f",volume={gain:.2f}dB,aresample=192000,"
+                   f"alimiter=limit={10 ** (ceiling / 20):.5f}:level=false:latency=true:attack=2:release=80,"
+                   f"aresample=48000")
+        # loudnorm always outputs 192 kHz: the final aformat brings it back to 48 kHz for AAC
+        err = _ffmpeg(["-i", str(src), "-map", "0:a:0", "-af", f"{af},{_AUDIO_PREP}", "-vn", "-sn", "-dn",
+                       *_AAC, "-f", "mp4", str(out)])
+        if "Parsed_loudnorm" in err and "{" in err[err.rfind("Parsed_loudnorm"):]:
+            st = _loudnorm_stats(err)
+            log.info("%s: loudnorm pass 2 went %s (its own estimate %s LUFS)", src,
+                     st.get("normalization_type"), st.get("output_i"))
+        got = measure_loudness(out)
+        assert got is not None
+        log.info("%s: attempt %d: %.1f LUFS, %.1f dBTP", src, attempt + 1, got.integrated, got.true_peak)
+        if chain == _AUDIO_PREP:
+            return out
+        off = loudness - got.integrated
+        over = got.true_peak - true_peak
+        if abs(off) <= _LOUDNESS_TOLERANCE and over <= 0:
+            return out
+        gain += off
+        if over > 0:
+            ceiling -= over + 0.2
+    raise RuntimeError(f"{src}: could not reach {loudness} LUFS / {true_peak} dBTP; "
+                       f"last measured {got.integrated:.1f} LUFS, {got.true_peak:.1f} dBTP")
+
+
+# --------------------------------------------------------------------------- fast start
+
+def is_faststart(path: str | os.PathLike) -> bool:
+    """Whether ``moov`` comes before ``mdat``: a player can then start before the download ends.
+
+    Walks the top-level boxes by their headers only (no demuxer hides the order from us):
+    size 1 means a 64-bit size follows the type, size 0 means "to the end of the file".
+    """
+    with open(path, "rb") as fh:
+        end = fh.seek(0, os.SEEK_END)
+        pos = 0
+        while pos + 8 <= end:
+            fh.seek(pos)
+            header = fh.read(8)
+            size, kind = int.from_bytes(header[:4], "big"), header[4:8]
+            if size == 1:
+                large = fh.read(8)
+                if len(large) < 8:
+                    return False
+                size = int.from_bytes(large, "big")
+                if size < 16:
+                    return False
+            elif size == 0:
+                size = end - pos
+            elif size < 8:
+                return False        # corrupt: a box cannot be smaller than its header
+            if kind == b"moov":
+                return True
+            if kind == b"mdat":
+                return False
+            pos += size
+    return False
+
+
+# --------------------------------------------------------------------------- the finished MP4
+
+def finish_video(src: str | os.PathLike, dest: str | os.PathLike, *, loudness: float, true_peak: float = -1.0,
+                 burn_ass: Path | None = None, fps: float | None = None, reencode_video: bool = False) -> None:
+    """Write ``dest``: src made ready to post (H.264/yuv420p, AAC 48 kHz stereo at ``loudness``, fast start).
+
+    The video is stream-copied unless it has to change (captions to burn, a new frame
+    rate, a codec or pixel format a phone would not play, or ``reencode_video``): a long
+    lecture then finishes in the time it takes to process its audio.  Manim writes
+    constant-frame-rate H.264, so the copy is CFR too; a re-encode forces CFR with the
+    ``fps`` filter.  Chapters and metadata come from src.  A file without audio gets
+    none: a silent track would only make players show a useless volume control.
+    """
+    src = Path(src).absolute()
+    video, has_audio = _probe(src)
+    if video is None:
+        raise ValueError(f"{src} has no video stream")
+    copy = (burn_ass is None and fps is None and not reencode_video
+            and video.codec == "h264" and video.pix_fmt == "yuv420p")
+    with _staged(dest) as (work, out):
+        audio = _normalised_audio(src, work, loudness, true_peak) if has_audio else None
+        args = ["-i", str(src)]
+        if audio is not None:
+            args += ["-i", str(audio)]
+        args += ["-map", "0:v:0"] + (["-map", "1:a:0", "-c:a", "copy"] if audio is not None else [])
+        args += ["-map_metadata", "0", "-map_chapters", "0"]
+        if copy:
+            args += ["-c:v", "copy"]
+        else:
+            rate = Fraction(fps).limit_denominator(1001) if fps else (video.rate or Fraction(30))
+            filters = [f"fps={rate.numerator}/{rate.denominator}"]
+            if video.width % 2 or video.height % 2:
+                filters.append("scale=trunc(iw/2)*2:trunc(ih/2)*2")     # 4:2:0 needs even sizes
+            if burn_ass is not None:
+                # The ass filter's path goes through two levels of filtergraph escaping (':' '\\' "'"
+                # ',' ...); a plain name in ffmpeg's working directory needs none.
+                shutil.copyfile(burn_ass, work / "captions.ass")
+                filters.append("ass=filename=captions.ass")
+            filters.append("format=yuv420p")
+            args += ["-vf", ",".join(filters), *_X264, "-fps_mode", "cfr"]
+        args += ["-movflags", "+faststart", "-f", "mp4", str(out)]
+        _ffmpeg(args, cwd=work)
+        if not is_faststart(out):
+            raise RuntimeError(f"ffmpeg left moov after mdat in {out}")
+
+
+# --------------------------------------------------------------------------- captions
+
+@dataclass(frozen=True)
+class _Word:
+    text: str
+    start: float
+    end: float
+
+
+@dataclass
+class _Chunk:
+    words: list[_Word]
+    start: float
+    end: float
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+_STRONG = ".!?…。！？"
+_WEAK = ",;:—–，；：、"
+_CLOSERS = "\"'”’»)]」』"
+
+
+def _punct(word: str) -> str:
+    """'strong' after a sentence end, 'weak' after a comma-like mark, '' otherwise."""
+    w = word.rstrip(_CLOSERS)
+    if w and w[-1] in _STRONG:
+        return "strong"
+    if w and w[-1] in _WEAK:
+        return "weak"
+    return ""
+
+
+def _cue_words(cue: dict) -> list[_Word]:
+    words = [_Word(" ".join(str(w["text"]).split()), float(w["start"]), float(w["end"]))
+             for w in cue.get("words") or []]
+    words = [w for w in words if w.text]
+    if words:
+        return words
+    # No word timing (a hand-written cue): share the cue's time by word length.
+    texts = str(cue.get("text", "")).split()
+    if not texts:
+        return []
+    start, end = float(cue["start"]), float(cue["end"])
+    weights = [len(t) + 1 for t in texts]
+    total, t, out = sum(weights), start, []
+    for text, wgt in zip(texts, weights):
+        nxt = t + (end - start) * wgt / total
+        out.append(_Word(text, t, nxt))
+        t = nxt
+    return out
+
+
+def _split(words: list[_Word], n: int) -> list[list[_Word]]:
+    """Split one cue's words into chunks of <= n words, cheapest by a small cost model.
+
+    A reader takes a caption in at a glance only if it is a phrase: breaking after
+    punctuation (or a pause) is free, breaking mid-phrase costs, swallowing a comma or
+    a full stop inside a chunk costs, and a lone word or lopsided chunks cost a little.
+    Dynamic programming over break positions finds the cheapest split exactly.
+    """
+    m = len(words)
+    kinds = []
+    for i, w in enumerate(words):
+        k = _punct(w.text)
+        if not k and i + 1 < m and words[i + 1].start - w.end >= _PAUSE_BREAK:
+            k = "strong"
+        kinds.append(k)
+
+    def cost(i: int, j: int) -> float:
+        c = 0.5 + 0.05 * (n - (j - i)) ** 2
+        if j < m and not kinds[j - 1]:
+            c += 1.5
+        c += sum(2.0 if kinds[x] == "strong" else 1.0 if kinds[x] == "weak" else 0.0 for x in range(i, j - 1))
+        if j - i == 1 and m > 1:
+            c += 1.0
+        return c
+
+    best = [0.0] + [math.inf] * m
+    back = [0] * (m + 1)
+    for j in range(1, m + 1):
+        for i in range(max(0, j - n), j):
+            c = best[i] + cost(i, j)
+            if c < best[j]:
+                best[j], back[j] = c, i
+    out, j = [], m
+    while j > 0:
+        out.append(words[back[j]:j])
+        j = back[j]
+    return out[::-1]
+
+
+def _chunks(cues: list[dict], words_per_chunk: int) -> list[_Chunk]:
+    """Chunks in time order, each never spanning two cues, with short gaps bridged and overlaps cut."""
+    if words_per_chunk < 1:
+        raise ValueError("words_per_chunk must be >= 1")
+    chunks = []
+    for cue in sorted(cues, key=lambda c: float(c["start"])):
+        for ws in _split(_cue_words(cue), words_per_chunk):
+            chunks.append(_Chunk(ws, ws[0].start, max(ws[-1].end, ws[0].start)))
+    chunks.sort(key=lambda c: c.start)
+    for a, b in zip(chunks, chunks[1:]):
+        if b.start - a.end < _GAP_BRIDGE:
+            a.end = b.start   # bridges a short gap, or cuts an overlap so two chunks never stack
+    return [c for c in chunks if c.end > c.start]
+
+
+def _ass_time(cs: int) -> str:
+    h, rest = divmod(cs, 360000)
+    m, rest = divmod(rest, 6000)
+    s, c = divmod(rest, 100)
+    return f"{h}:{m:02d}:{s:02d}.{c:02d}"
+
+
+def _ass_colour(hex_rgb: str, alpha: int = 0) -> str:
+    """'#RRGGBB' as ASS's &HAABBGGRR (byte order reversed, alpha 0 = opaque)."""
+    h = hex_rgb.lstrip("#")
+    if not re.fullmatch(r"[0-9a-fA-F]{6}", h):
+        raise ValueError(f"colour {hex_rgb!r} is not #RRGGBB")
+    return f"&H{alpha:02X}{h[4:6]}{h[2:4]}{h[0:2]}".upper()
+
+
+def _ass_escape(text: str) -> str:
+    """Make user text literal for libass.
+
+    A backslash gets a WORD JOINER (U+2060, invisible, default-ignorable) after it so no
+    ``\\N``/``\\h``/``\\{`` sequence can form, even with the override tag we append next;
+    braces become libass's ``\\{``/``\\}`` escapes so they do not open override blocks.
+    """
+    text = " ".join(text.split())
+    text = text.replace("\\", "\\\u2060")
+    return text.replace("{", "\\{").replace("}", "\\}")
+
+
+@lru_cache(maxsize=8)
+def _font_measure(font: str):
+    """A width function for text in ``font`` (bold) at a libass font size, or None if PIL cannot load it.
+
+    libass sizes a font so that ascender + descender equals the requested size, so
+    PIL's metrics at a reference size give the scale from libass px to PIL px.
+    """
+    try:
+        from PIL import ImageFont
+        path = subprocess.run(["fc-match", "-f", "%{file}", f"{font}:bold"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+        ref = ImageFont.truetype(path, 100)
+    except Exception:  # noqa: BLE001  (no fontconfig/PIL/font: fall back to an estimate)
+        return None
+    ascent, descent = ref.getmetrics()
+    unit = 100 / (ascent + descent)
+    return lambda text, px: ref.getlength(text) * unit * px / 100
+
+
+def _text_width(text: str, font: str, px: float) -> float:
+    measure = _font_measure(font)
+    return measure(text, px) if measure else 0.62 * px * len(text)
+
+
+def _lines_needed(words: list[str], font: str, px: float, width: float) -> int | None:
+    """Lines a greedy wrap needs at ``px``, or None if a single word is wider than ``width``."""
+    space = _text_width(" ", font, px)
+    lines, cur = 1, 0.0
+    for w in words:
+        ww = _text_width(w, font, px)
+        if ww > width:
+            return None
+        if cur and cur + space + ww > width:
+            lines, cur = lines + 1, ww
+        else:
+            cur = cur + space + ww if cur else ww
+    return lines
+
+
+def ass_captions(cues: list[dict], width: int, height: int, box: tuple[int, int, int, int], *,
+                 font: str = "DejaVu Sans", font_px: int = 64, words_per_chunk: int = 4,
+                 highlight: str = "#F0E442", color: str = "#FFFFFF") -> str:
+    """An ASS script of word-highlighted caption chunks that stays inside ``box``.
+
+    Captions carry a video watched with the sound off, so a few words at a time with the
+    spoken word lit is easier to follow than a full sentence.  Each word span is its own
+    event (rather than karaoke ``\\k`` tags, which colour everything already sung) so only
+    the current word is lit.  Events of a chunk abut exactly (times are rounded to
+    centiseconds once, then shared) and never overlap, because libass stacks overlapping
+    events upwards, out of the box.  The box is turned into margins padded by the outline
+    and shadow; a chunk that would need more lines than the box holds gets a smaller
+    ``\\fs`` so it still fits.  The default highlight #F0E442 is the Okabe-Ito yellow.
+    """
+    left, top, right, bottom = box
+    if not (0 <= left < right <= width and 0 <= top < bottom <= height):
+        raise ValueError(f"box {box} is not inside {width}x{height}")
+    outline = max(2, round(font_px / 16))
+    shadow = max(1, round(font_px / 32))
+    margin_l, margin_r, margin_v = left + outline, width - right + outline, height - bottom + outline + shadow
+    inner_w = right - left - 2 * outline
+    inner_h = bottom - top - 2 * outline - shadow
+    hl, base = _ass_colour(highlight)[4:], _ass_colour(color)[4:]   # BBGGRR for \1c tags
+    name = font.replace(",", " ")
+    lines = [
+        "[Script Info]",
+        "; word-highlighted captions written by scenes.publish",
+        "ScriptType: v4.00+",
+        f"PlayResX: {width}",
+        f"PlayResY: {height}",
+        "WrapStyle: 0",
+        "ScaledBorderAndShadow: yes",
+        "YCbCr Matrix: None",
+        "",
+        "[V4+ Styles]",
+        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+        "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, "
+        "MarginL, MarginR, MarginV, Encoding",
+        f"Style: Caption,{name},{font_px},{_ass_colour(color)},{_ass_colour(color)},&H00000000,&H80000000,"
+        f"-1,0,0,0,100,100,0,0,1,{outline},{shadow},2,{margin_l},{margin_r},{margin_v},1",
+        "",
+        "[Events]",
+        "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
+    ]
+    for chunk in _chunks(cues, words_per_chunk):
+        texts = [_ass_escape(w.text) for w in chunk.words]
+        px = float(font_px)
+        while px > 8:
+            need = _lines_needed([w.text for w in chunk.words], name, px, inner_w)
+            if need is not None and need * px <= inner_h:
+                break
+            px *= 0.9
+        size_tag = "" if px == font_px else f"\\fs{int(px)}"
+        first, last = round(chunk.start * 100), round(chunk.end * 100)
+        bounds = [first]
+        for w in chunk.words[1:]:
+            bounds.append(min(last, max(bounds[-1], round(w.start * 100))))
+        bounds.append(last)
+        for i in range(len(texts)):
+            if bounds[i + 1] <= bounds[i]:
+                continue     # a word shorter than a centisecond: its neighbour shows instead
+            body = " ".join(f"{{\\1c&H{hl}&}}{t}{{\\1c&H{base}&}}" if j == i else t for j, t in enumerate(texts))
+            prefix = f"{{{size_tag}}}" if size_tag else ""
+            lines.append(f"Dialogue: 0,{_ass_time(bounds[i])},{_ass_time(bounds[i + 1])},Caption,,0,0,0,,"
+                         f"{prefix}{body}")
+    return "\n".join(lines) + "\n"
+
+
+def write_srt_chunks(cues: list[dict], dest: str | os.PathLike, *, words_per_chunk: int = 4) -> None:
+    """The same few-word chunks as .srt, for platforms that take a caption file instead of burned text."""
+    subs = [srt.Subtitle(i, dt.timedelta(milliseconds=round(c.start * 1000)),
+                         dt.timedelta(milliseconds=round(c.end * 1000)), c.text)
+            for i, c in enumerate(_chunks(cues, words_per_chunk), start=1)]
+    _write_text(dest, srt.compose(subs))
+
+
+# --------------------------------------------------------------------------- derived files
+
+def cover_png(src: str | os.PathLike, t: float, dest: str | os.PathLike) -> None:
+    """One frame as the thumbnail; ``-ss`` before ``-i`` seeks fast and, when decoding, exactly."""
+    if t < 0:
+        raise ValueError("t must be >= 0")
+    with _staged(dest) as (_, out):
+        # -update 1: the image2 muxer otherwise wants a %d pattern in the name
+        _ffmpeg(["-ss", f"{t:.3f}", "-i", str(Path(src).absolute()), "-map", "0:v:0", "-frames:v", "1",
+                 "-update", "1", "-c:v", "png", "-f", "image2", str(out)])
+        if not out.exists() or out.stat().st_size == 0:
+            raise ValueError(f"{src} has no frame at {t} s")
+
+
+def make_gif(src: str | os.PathLike, dest: str | os.PathLike, *, max_width: int = 540, fps: int = 15,
+             max_bytes: int = 15_000_000) -> None:
+    """A looping GIF for places that autoplay nothing else, shrunk until it fits ``max_bytes``.
+
+    The palette is made in its own pass: a single ``split`` graph would hold every frame in
+    memory until palettegen sees the end.  stats_mode=diff weights the palette to what moves
+    and diff_mode=rectangle re-dithers only changed regions, which keeps static areas identical
+    between frames and the file small.  Size is measured after writing, not predicted: when
+    it is too big, frame rate goes down first (to 10) and then width.
+    """
+    src = Path(src).absolute()
+    video, _ = _probe(src)
+    if video is None:
+        raise ValueError(f"{src} has no video stream")
+    width = min(max_width, video.width)
+    rate = min(float(fps), float(video.rate) if video.rate else float(fps), 50.0)   # GIF delays are 1/100 s
+    with _staged(dest) as (work, out):
+        for _ in range(10):
+            w = max(2, int(width) // 2 * 2)
+            pre = f"fps={rate:g},scale={w}:-1:flags=lanczos"
+            palette = work / "palette.png"
+            _ffmpeg(["-i", str(src), "-map", "0:v:0", "-vf", f"{pre},palettegen=stats_mode=diff",
+                     "-frames:v", "1", "-update", "1", "-f", "image2", str(palette)])
+            _ffmpeg(["-i", str(src), "-i", str(palette), "-lavfi",
+                     f"[0:v]{pre}[x];[x][1:v]paletteuse=dither=bayer:bayer_scale=4:diff_mode=rectangle",
+                     "-an", "-loop", "0", "-f", "gif", str(out)])
+            size = out.stat().st_size
+            if size <= max_bytes:
+                log.info("%s: GIF %d px wide at %g fps, %d bytes", dest, w, rate, size)
+                return
+            room = 0.9 * max_bytes / size
+            if rate > 10:
+                new_rate = max(10.0, math.floor(rate * room))
+                room *= rate / new_rate
+                rate = new_rate
+            if room < 1:
+                if w <= 64:
+                    break
+                width = max(64, w * min(0.95, math.sqrt(room)))
+        raise RuntimeError(f"cannot fit a GIF of {src} into {max_bytes} bytes (last try {size} bytes)")
+
+
+def make_webm(src: str | os.PathLike, dest: str | os.PathLike) -> None:
+    """A VP9/Opus copy for the web's <video> fallback.
+
+    ``-crf`` alone gives VP9 a bitrate-capped mode; constant quality needs ``-b:v 0`` as well
+    (Manim's own ``--format webm`` omits it).  ``-row-mt 1`` lets libvpx use all cores on one
+    frame; Opus only takes 48 kHz (among a few lower rates), so audio is resampled explicitly.
+    """
+    src = Path(src).absolute()
+    _, has_audio = _probe(src)
+    with _staged(dest) as (_, out):
+        args = ["-i", str(src), "-map", "0:v:0", "-map_metadata", "0", "-map_chapters", "0",
+                "-c:v", "libvpx-vp9", "-crf", "34", "-b:v", "0", "-row-mt", "1", "-deadline", "good",
+                "-cpu-used", "2", "-pix_fmt", "yuv420p"]
+        if has_audio:
+            args += ["-map", "0:a:0", "-c:a", "libopus", "-b:a", "128k", "-ar", "48000", "-ac", "2"]
+        _ffmpeg([*args, "-f", "webm", str(out)])
+
+
+def publish_file(src: str | os.PathLike, dest: str | os.PathLike) -> None:
+    """Copy into ``dest`` so that readers only ever see the old file or the complete new one."""
+    dest = Path(dest).absolute()
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh, open(src, "rb") as inp:
+            shutil.copyfileobj(inp, fh, 1 << 20)
+            fh.flush()
+            os.fchmod(fh.fileno(), _normal_mode())
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

@@ -1,0 +1,45 @@
+"""Make a segment file renderable by ``manim render`` while keeping it free of Manim.
+
+A segment module holds content only, so tests and other formats import it
+without Manim. Manim's CLI finds scenes with ``inspect.getmembers(module)``,
+which asks the module's ``__dir__`` and then ``getattr``: the scene classes
+are made on that request (PEP 562), one per format, when Manim is running.
+"""
+
+from __future__ import annotations
+
+import sys
+
+# class-name suffix -> format scene (module path, class name)
+FORMAT_SCENES = {
+    "Segment": ("scenes.formats.lecture", "LectureScene"),
+    "Social": ("scenes.formats.social", "SocialScene"),
+}
+
+
+def scene_name(segment: str, fmt_suffix: str) -> str:
+    """``saddle`` -> ``SaddleSegment``; ``fair-race`` -> ``FairRaceSocial``."""
+    return "".join(part.capitalize() for part in segment.replace("_", "-").split("-")) + fmt_suffix
+
+
+def scene_exports(module_name: str, segment: str):
+    """``__getattr__`` and ``__dir__`` for a segment module: its scene class in every format."""
+    wanted = {scene_name(segment, suffix): suffix for suffix in FORMAT_SCENES}
+
+    def __getattr__(name: str):
+        if name not in wanted:
+            raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
+        import importlib
+
+        module = sys.modules[module_name]
+        base_module, base_name = FORMAT_SCENES[wanted[name]]
+        base = getattr(importlib.import_module(base_module), base_name)
+        cls = type(name, (base,), {"segment": segment, "describe": staticmethod(module.describe),
+                                   "__module__": module_name, "__qualname__": name})
+        setattr(module, name, cls)
+        return cls
+
+    def __dir__():
+        return sorted(set(vars(sys.modules[module_name])) | set(wanted))
+
+    return __getattr__, __dir__
