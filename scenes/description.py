@@ -61,11 +61,18 @@ class Run:
     def optimizer(self) -> str:
         return self.trajectory.optimizer.name
 
-    @property
-    def label(self) -> str:
-        """The legend's words: the optimizer's configuration (``SGD (lr=0.1)``), and where it started."""
+    def label(self, brief: bool = False) -> str:
+        """The legend's words: the optimizer's configuration (``SGD (lr=0.1)``), and where it started.
+
+        ``brief``: the name and learning rate only (``Adam lr=0.05``), for a phone screen's large type.
+        """
         t = self.trajectory
-        return f"{t.label} from {point(t.start)}" if self.show_start else t.label
+        text = t.label
+        if brief:
+            text = DISPLAY_NAMES.get(t.optimizer.name, t.optimizer.name)
+            if "lr" in t.optimizer.hyper:
+                text += f" lr={fmt(t.optimizer.hyper['lr'])}"
+        return f"{text} from {point(t.start)}" if self.show_start else text
 
 
 @dataclass(frozen=True)

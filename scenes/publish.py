@@ -639,14 +639,15 @@ def make_webm(src: str | os.PathLike, dest: str | os.PathLike) -> None:
 
     ``-crf`` alone gives VP9 a bitrate-capped mode; constant quality needs ``-b:v 0`` as well
     (Manim's own ``--format webm`` omits it).  ``-row-mt 1`` lets libvpx use all cores on one
-    frame; Opus only takes 48 kHz (among a few lower rates), so audio is resampled explicitly.
+    frame; ``-cpu-used 4`` is about twice as fast as 2 for a few percent in size, which matters
+    for a lecture.  Opus only takes 48 kHz (among a few lower rates), so audio is resampled explicitly.
     """
     src = Path(src).absolute()
     _, has_audio = _probe(src)
     with _staged(dest) as (_, out):
         args = ["-i", str(src), "-map", "0:v:0", "-map_metadata", "0", "-map_chapters", "0",
                 "-c:v", "libvpx-vp9", "-crf", "34", "-b:v", "0", "-row-mt", "1", "-deadline", "good",
-                "-cpu-used", "2", "-pix_fmt", "yuv420p"]
+                "-cpu-used", "4", "-pix_fmt", "yuv420p"]
         if has_audio:
             args += ["-map", "0:a:0", "-c:a", "libopus", "-b:a", "128k", "-ar", "48000", "-ac", "2"]
         _ffmpeg([*args, "-f", "webm", str(out)])

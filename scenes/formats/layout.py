@@ -55,6 +55,8 @@ class Layout:
         panel_values: the update panel shows its live numbers (lecture), or only the rule (phone).
         title_size, legend_size, rule_size: font sizes; in the social clip none is under 40 px at 1080 wide.
         legend_columns: rows of the legend wrap into this many columns.
+        brief_labels: legend rows name the optimizer and its learning rate only.
+        hook_title: the title is the clip's hook question (``hook_title`` in the narration file).
     """
 
     name: str
@@ -72,6 +74,8 @@ class Layout:
     legend_size: int
     rule_size: int
     legend_columns: int = 1
+    brief_labels: bool = False  # legend rows name the optimizer and its lr only
+    hook_title: bool = False  # the title is the clip's hook question, not the segment's name
 
     def surface_slot(self, overlays: bool) -> Rect:
         return self.surface_beside if overlays else self.surface_alone
@@ -117,6 +121,8 @@ SOCIAL = Layout(
     legend_size=32,
     rule_size=40,
     legend_columns=2,
+    brief_labels=True,
+    hook_title=True,
 )
 
 LAYOUTS = {"lecture": LECTURE, "social": SOCIAL}

@@ -257,7 +257,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         return self.fix(mob)
 
     def make_title(self, surf):
-        head = Text(self.script.title, font_size=self.layout.title_size, color=palette.TEXT_COLOR, weight="BOLD")
+        head = Text(self.script.hook_title if self.layout.hook_title else self.script.title, font_size=self.layout.title_size, color=palette.TEXT_COLOR, weight="BOLD")
         formula = MathTex("f(x, y) = " + surf.latex if surf.data is None else surf.latex,
                           font_size=self.layout.title_size, color=palette.TEXT_COLOR)
         card = VGroup(head, formula).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
@@ -267,7 +267,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         racers = []
         for key in keys:
             run = self.desc.runs[key]
-            racers.append(Racer(run.trajectory, palette.optimizer_color(run.optimizer, run.variant), run.label))
+            racers.append(Racer(run.trajectory, palette.optimizer_color(run.optimizer, run.variant),
+                                run.label(brief=self.layout.brief_labels)))
         race = Race(self.loss, racers, camera=self.camera, legend_font_size=self.layout.legend_size,
                     legend_columns=self.layout.legend_columns)
         self.races = [r for r in getattr(self, "races", []) if r in self.mobjects] + [race]

@@ -67,7 +67,7 @@ def describe(short: bool = False) -> Description:
         Beat("social_hook", Show(S), formats=SHORT_FORM),
         Beat("social_race", Show(S, ("ridge_sgd", "ridge_adam")),
              dict(lr_adam=fmt(LR_ADAM), adam_exit=adam_exit if adam_exit is not None else adam.steps,
-                  sgd_y=fmt(sgd.final[1]), steps=sgd.steps), camera=(Orbit(-25),), formats=SHORT_FORM),
+                  sgd_y=fmt(sgd.final[1]), steps=sgd.steps), camera=(Orbit(55),), formats=SHORT_FORM),
         Beat("social_end", Show(S), camera=(Home(),), formats=SHORT_FORM),
     ]
     return Description(SURFACE, {S: surf}, runs, beats).check()

