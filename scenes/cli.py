@@ -1,13 +1,15 @@
-"""``optviz``: list what there is, render a segment or the whole lecture.
+"""``optviz``: list what there is, render a segment or the whole lecture, in a format.
 
     optviz list
-    optviz render saddle -q l            # one segment, 480p15
-    optviz render lecture -q h           # every segment, joined, with chapters and one .srt
+    optviz render saddle -q l                    # one segment, 480p15
+    optviz render lecture -q h                   # every segment, joined, with chapters and one .srt
+    optviz render bowl --format social --gif     # a 9:16 clip with captions burned in, and a GIF
 
 Each segment is rendered by Manim's own CLI in a subprocess (so ``manim
-render scenes/saddle.py SaddleSegment`` is exactly what runs), the results
-are copied into the output directory under a temporary name and renamed when
-complete, and the last line printed is the path of the main file written.
+render scenes/segments/saddle.py SaddleSegment`` is exactly what runs), then
+finished for posting (``scenes.publish``: loudness, fast start, captions) into
+the output directory under a temporary name and renamed when complete. The
+last line printed is the path of the main file written.
 """
 
 from __future__ import annotations
@@ -22,12 +24,22 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from scenes.lecture import SEGMENTS, SegmentInfo
 from scenes.media import join_lecture, probe
+from scenes.publish import (
+    ass_captions, cover_png, finish_video, make_gif, make_webm, publish_file, write_srt_chunks,
+)
+from scenes.segments import SEGMENTS, SegmentInfo
 from scenes.settings import VOICES
+from scenes.toolkit import palette
 
 ROOT = Path(__file__).resolve().parent.parent
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
+RENDERED_FORMATS = ("lecture", "social")
+LECTURE_LUFS = -16.0  # long-form speech (podcasts, lectures)
+SOCIAL_LUFS = -14.0  # short-form apps
+CAPTION_PX_AT_1080 = 64
+COVER_AT = 1.0  # seconds: the hook frame (title, surface, the question being asked)
+RUNNING: set[subprocess.Popen] = set()  # Manim processes to stop on Ctrl-C
 
 
 class UsageError(Exception):
@@ -41,6 +53,8 @@ def _choice(kind: str, value: str, choices) -> str:
 
 
 def check_prerequisites(voice: str) -> None:
+    if shutil.which("ffmpeg") is None:
+        raise UsageError("ffmpeg is missing; it finishes every video (apt install ffmpeg, or run ./setup.sh)")
     for tool in ("latex", "dvisvgm"):
         if shutil.which(tool) is None:
             raise UsageError(f"LaTeX is missing ({tool} not found); MathTex needs it: run ./setup.sh "
@@ -60,57 +74,69 @@ def _say(msg: str) -> None:
     print(msg, flush=True)
 
 
-def segment_media_dir(media_dir: Path, seg: SegmentInfo) -> Path:
-    """Where Manim works on one segment: ``<media>/<segment>/videos/<segment>/<quality>/<Scene>.mp4``."""
-    return Path(media_dir) / seg.name
+def segment_media_dir(media_dir: Path, seg: SegmentInfo, fmt: str = "lecture") -> Path:
+    """Where Manim works on one segment in one format (``<media>/<segment>[-<format>]``)."""
+    return Path(media_dir) / (seg.name if fmt == "lecture" else f"{seg.name}-{fmt}")
 
 
-def render_segment(seg: SegmentInfo, quality: str, voice: str, media_dir: Path, short: bool,
-                   disable_caching: bool, log_dir: Path) -> tuple[Path, Path | None]:
-    """Run Manim on one segment; returns its MP4 and .srt (None when there is no caption)."""
+def rendered_movie(media_dir: Path, seg: SegmentInfo, fmt: str, quality: str) -> Path:
+    """Manim's output: ``videos/<file>/<height>p<fps>/<Scene>.mp4`` (a portrait 480p is ``854p15``)."""
+    fps = QUALITIES[quality].split("p")[1]
+    found = sorted((segment_media_dir(media_dir, seg, fmt) / "videos" / seg.file.stem).glob(f"*p{fps}/{seg.scene(fmt)}.mp4"))
+    if not found:
+        raise RuntimeError(f"Manim wrote no {seg.scene(fmt)}.mp4 under {segment_media_dir(media_dir, seg, fmt)}")
+    return found[-1]
+
+
+def render_segment(seg: SegmentInfo, fmt: str, quality: str, voice: str, media_dir: Path, short: bool,
+                   disable_caching: bool, log_dir: Path) -> Path:
+    """Run Manim's own CLI on one segment's scene in a format; returns the MP4 (captions and words beside it)."""
     env = dict(os.environ, OPTVIZ_VOICE=voice, OPTVIZ_SHORT="1" if short else "", PYTHONUNBUFFERED="1")
     # One media directory per segment: segments render in parallel, and Manim's Tex cache
     # writes and deletes temporary files under media_dir/Tex that two renders would share.
-    media_dir = segment_media_dir(media_dir, seg)
+    work = segment_media_dir(media_dir, seg, fmt)
+    scene = seg.scene(fmt)
     cmd = [sys.executable, "-m", "manim", "render", f"-q{quality}", "--progress_bar", "none",
-           "--media_dir", str(media_dir), str(seg.file), seg.scene]
+           "--media_dir", str(work), str(seg.file), scene]
     if disable_caching:
         cmd.append("--disable_caching")
-    log = log_dir / f"{seg.name}.log"
+    log = log_dir / f"{seg.name}-{fmt}.log"
     start = time.monotonic()
-    _say(f"[{seg.name}] rendering {seg.title!r} at {QUALITIES[quality]} (voice: {voice}); log: {log}")
-    out_dir = media_dir / "videos" / seg.name / QUALITIES[quality]
-    partials = out_dir / "partial_movie_files" / seg.scene
-    before = set(partials.glob("*.mp4")) if partials.exists() else set()
+    _say(f"[{seg.name}] rendering {seg.title!r} as {fmt} at {QUALITIES[quality]} (voice: {voice}); log: {log}")
+    partials = work / "videos" / seg.file.stem
+    before = set(partials.rglob("partial_movie_files/*/*.mp4")) if partials.exists() else set()
     with open(log, "w") as fh:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
-        shown = 0
-        while proc.poll() is None:
-            time.sleep(1.0)
-            # progress: Manim writes one partial movie per animation
-            done = len(set(partials.glob("*.mp4")) - before) if partials.exists() else 0
-            if done >= shown + 10:
-                shown = done
-                _say(f"[{seg.name}] {done} animations rendered, {time.monotonic() - start:.0f} s")
-    mp4 = out_dir / f"{seg.scene}.mp4"
-    if proc.returncode != 0 or not mp4.exists():
+        RUNNING.add(proc)
+        try:
+            shown = 0
+            while proc.poll() is None:
+                time.sleep(1.0)
+                # progress: Manim writes one partial movie per animation
+                done = len(set(partials.rglob("partial_movie_files/*/*.mp4")) - before) if partials.exists() else 0
+                if done >= shown + 10:
+                    shown = done
+                    _say(f"[{seg.name}] {done} animations rendered, {time.monotonic() - start:.0f} s")
+        finally:
+            RUNNING.discard(proc)
+    if proc.returncode != 0:
         tail = "".join(open(log).readlines()[-15:])
         raise RuntimeError(f"rendering {seg.name} failed (exit {proc.returncode}); see {log}\n{tail}")
+    mp4 = rendered_movie(media_dir, seg, fmt, quality)
     info = probe(mp4)
     _say(f"[{seg.name}] done in {time.monotonic() - start:.0f} s: {info.duration:.1f} s of video, "
          f"{info.width}x{info.height} at {info.fps:g} fps{', with audio' if info.has_audio else ''}")
-    srt = mp4.with_suffix(".srt")
-    return mp4, (srt if srt.exists() else None)
+    return mp4
 
 
-def inputs_digest(seg: SegmentInfo, quality: str, voice: str, short: bool) -> str:
+def inputs_digest(seg: SegmentInfo, fmt: str, quality: str, voice: str, short: bool) -> str:
     """Hash of everything a segment's video depends on: code, narration, numbers' code, settings, versions."""
     import hashlib
 
     import manim
 
     h = hashlib.sha256()
-    for path in sorted((ROOT / "scenes").glob("*.py")) + sorted((ROOT / "optmath").rglob("*.py")):
+    for path in sorted((ROOT / "scenes").rglob("*.py")) + sorted((ROOT / "optmath").rglob("*.py")):
         h.update(path.relative_to(ROOT).as_posix().encode())
         h.update(path.read_bytes())
     for path in sorted((ROOT / "assets").rglob("*")):
@@ -120,37 +146,38 @@ def inputs_digest(seg: SegmentInfo, quality: str, voice: str, short: bool) -> st
     for path in (ROOT / "manim.cfg",):
         if path.exists():
             h.update(path.read_bytes())
-    h.update(f"{seg.name}|{seg.scene}|{quality}|{voice}|{short}|manim {manim.__version__}".encode())
+    h.update(f"{seg.name}|{fmt}|{quality}|{voice}|{short}|manim {manim.__version__}".encode())
     return h.hexdigest()[:16]
 
 
-def cached_render(seg: SegmentInfo, quality: str, voice: str, media_dir: Path, short: bool,
-                  disable_caching: bool, log_dir: Path) -> tuple[Path, Path | None]:
-    """A segment whose inputs did not change since its last render is reused, not rendered again."""
+SIDECARS = (".srt", ".words.json")
+
+
+def cached_render(seg: SegmentInfo, fmt: str, quality: str, voice: str, media_dir: Path, short: bool,
+                  disable_caching: bool, log_dir: Path) -> Path:
+    """A segment whose inputs did not change since its last render is reused, not rendered again.
+
+    Returns the stored MP4; its ``.srt`` and ``.words.json`` sit beside it when the render made them.
+    """
     store = media_dir / "segments"
     store.mkdir(parents=True, exist_ok=True)
-    key = store / f"{seg.name}-{QUALITIES[quality]}-{voice}{'-short' if short else ''}-{inputs_digest(seg, quality, voice, short)}"
-    mp4, srt = key.with_suffix(".mp4"), key.with_suffix(".srt")
-    if mp4.exists() and not disable_caching:
-        _say(f"[{seg.name}] unchanged since the last render: reusing {mp4.name}")
-        return mp4, (srt if srt.exists() else None)
-    fresh_mp4, fresh_srt = render_segment(seg, quality, voice, media_dir, short, disable_caching, log_dir)
-    if fresh_srt is not None:
-        _publish(fresh_srt, srt)
-    _publish(fresh_mp4, mp4)
-    return mp4, (srt if fresh_srt is not None else None)
+    key = store / (f"{seg.name}-{fmt}-{QUALITIES[quality]}-{voice}{'-short' if short else ''}-"
+                   f"{inputs_digest(seg, fmt, quality, voice, short)}.mp4")
+    if key.exists() and not disable_caching:
+        _say(f"[{seg.name}] unchanged since the last render: reusing {key.name}")
+        return key
+    fresh = render_segment(seg, fmt, quality, voice, media_dir, short, disable_caching, log_dir)
+    for ext in SIDECARS:
+        side = fresh.with_suffix(ext)
+        if side.exists():
+            publish_file(side, key.with_suffix(ext))
+    publish_file(fresh, key)
+    return key
 
 
-def _publish(src: Path, dest: Path) -> None:
-    """Copy under a temporary name in the destination directory, then rename into place."""
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".partial-", suffix=dest.suffix)
-    os.close(fd)
-    try:
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def sidecar(mp4: Path, ext: str) -> Path | None:
+    path = mp4.with_suffix(ext)
+    return path if path.exists() else None
 
 
 def cmd_list(_args) -> None:
@@ -158,7 +185,7 @@ def cmd_list(_args) -> None:
 
     print("segments (optviz render NAME, or 'lecture' for all of them):")
     for s in SEGMENTS.values():
-        print(f"  {s.name:<8} {s.title:<22} scenes/{s.file.name} {s.scene}")
+        print(f"  {s.name:<8} {s.title:<22} scenes/segments/{s.file.name} {s.scene('lecture')}, {s.scene('social')}")
     print("surfaces:")
     for s in optmath.SURFACES.values():
         print(f"  {s.name:<14} {s.latex}")
@@ -166,12 +193,63 @@ def cmd_list(_args) -> None:
     print("  " + ", ".join(optmath.OPTIMIZERS))
     print("qualities: " + ", ".join(f"{k}={v}" for k, v in QUALITIES.items()))
     print(f"voices: {', '.join(VOICES)}")
+    print(f"formats: {', '.join(RENDERED_FORMATS)}")
+
+
+def publish_lecture_part(mp4: Path, dest: Path, voice: str) -> None:
+    """A lecture or one of its segments, ready to post: normalised speech, fast start, captions beside."""
+    srt_file = sidecar(mp4, ".srt")
+    if srt_file is not None:
+        publish_file(srt_file, dest.with_suffix(".srt"))
+    finish_video(mp4, dest, loudness=LECTURE_LUFS)
+
+
+def publish_clip(mp4: Path, dest: Path, args) -> list[Path]:
+    """A social clip, ready to post: captions burned in from the voice's word timings, -14 LUFS,
+    fast start, the hook frame as a cover PNG, the .srt beside it, a GIF and a WebM if asked."""
+    import json
+
+    from scenes.formats.layout import SOCIAL
+
+    info = probe(mp4)
+    words = sidecar(mp4, ".words.json")
+    cues = json.loads(words.read_text(encoding="utf-8"))["cues"] if words else []
+    box = SOCIAL.captions.pixels(SOCIAL.frame.width, SOCIAL.frame.height, info.width, info.height)
+    written = []
+    with tempfile.TemporaryDirectory(prefix="optviz-") as work:
+        ass = Path(work) / "captions.ass"
+        font_px = caption_px(info.width)
+        ass.write_text(ass_captions(cues, info.width, info.height, box, font_px=font_px,
+                                    highlight=palette.HIGHLIGHT), encoding="utf-8")
+        finish_video(mp4, dest, loudness=SOCIAL_LUFS, burn_ass=ass if cues else None, fps=info.fps,
+                     reencode_video=True)
+    written.append(dest)
+    write_srt_chunks(cues, dest.with_suffix(".srt"))
+    written.append(dest.with_suffix(".srt"))
+    cover = dest.with_suffix(".png")
+    cover_png(dest, COVER_AT, cover)
+    written.append(cover)
+    if args.gif:
+        make_gif(dest, dest.with_suffix(".gif"))
+        written.append(dest.with_suffix(".gif"))
+    if args.webm:
+        make_webm(dest, dest.with_suffix(".webm"))
+        written.append(dest.with_suffix(".webm"))
+    return written
+
+
+def caption_px(width: int) -> int:
+    """Caption type size: 64 px at 1080 wide (capitals about 46 px tall), in proportion below."""
+    return max(12, round(CAPTION_PX_AT_1080 * width / 1080))
 
 
 def cmd_render(args) -> Path:
     target = _choice("segment", args.target, [*SEGMENTS, "lecture"])
+    fmt = _choice("format", args.format, RENDERED_FORMATS)
     quality = _choice("quality", args.quality, QUALITIES)
     voice = _choice("voice", args.voice, VOICES)
+    if (args.gif or args.webm) and fmt != "social":
+        raise UsageError(f"--gif and --webm go with --format social, not {fmt!r}")
     check_prerequisites(voice)
     out_dir = Path(args.output_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -182,23 +260,43 @@ def cmd_render(args) -> Path:
     suffix = QUALITIES[quality] + ("-short" if args.short else "") + ("-silent" if voice == "none" else "")
 
     def one(name):
-        return cached_render(SEGMENTS[name], quality, voice, media_dir, args.short, args.disable_caching, log_dir)
+        return cached_render(SEGMENTS[name], fmt, quality, voice, media_dir, args.short, args.disable_caching, log_dir)
 
     jobs = max(1, min(args.jobs, len(names)))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         results = dict(zip(names, pool.map(one, names)))
 
+    if fmt == "social":
+        last = None
+        for name in names:
+            dest = out_dir / f"{name}-social-{suffix}.mp4"
+            _say(f"[{name}] publishing the clip: captions burned in, loudness {SOCIAL_LUFS:g} LUFS")
+            publish_clip(results[name], dest, args)
+            last = dest
+        return last
     if target != "lecture":
-        mp4, srt = results[target]
         dest = out_dir / f"{target}-{suffix}.mp4"
-        if srt is not None:
-            _publish(srt, dest.with_suffix(".srt"))
-        _publish(mp4, dest)
+        publish_lecture_part(results[target], dest, voice)
         return dest
     dest = out_dir / f"lecture-{suffix}.mp4"
     _say(f"[lecture] joining {len(names)} segments with chapters")
-    join_lecture([(SEGMENTS[n].title, *results[n]) for n in names], dest)
+    with tempfile.TemporaryDirectory(dir=media_dir, prefix="join-") as work:
+        joined = Path(work) / dest.name
+        join_lecture([(SEGMENTS[n].title, results[n], sidecar(results[n], ".srt")) for n in names], joined)
+        publish_lecture_part(joined, dest, voice)
     return dest
+
+
+def stop_renders() -> None:
+    """Ctrl-C: end the Manim processes this run started, so none keeps writing."""
+    for proc in list(RUNNING):
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in list(RUNNING):
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def main(argv=None) -> int:
@@ -206,7 +304,11 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="segments, surfaces, optimizers, qualities, voices").set_defaults(func=cmd_list)
     r = sub.add_parser("render", help="render a segment, or the whole lecture")
-    r.add_argument("target", help="a segment name, or 'lecture'")
+    r.add_argument("target", help="a segment name, or 'lecture' (all of them)")
+    r.add_argument("-f", "--format", default="lecture",
+                   help="lecture (16:9, default) or social (9:16 clip under a minute, captions burned in)")
+    r.add_argument("--gif", action="store_true", help="social: also an optimised GIF (<= 540 px, 15 fps, < 15 MB)")
+    r.add_argument("--webm", action="store_true", help="social: also a VP9 + Opus WebM")
     r.add_argument("-q", "--quality", default="l", help="l|m|h|p|k as in manim (default l = 480p15)")
     r.add_argument("--voice", default="piper", help="piper (default), espeak or none")
     r.add_argument("--short", action="store_true", help="preview cut: first words of each cue, few steps")
@@ -219,6 +321,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         result = args.func(args)
+    except KeyboardInterrupt:
+        stop_renders()
+        print("optviz: interrupted; nothing was written to the output directory", file=sys.stderr)
+        return 130
     except UsageError as exc:
         print(f"optviz: error: {exc}", file=sys.stderr)
         return 2

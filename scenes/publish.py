@@ -188,7 +188,7 @@ def _loudnorm_stats(stderr: str) -> dict[str, float | str]:
     return out
 
 
-def _normalised_audio(src: Path, work: Path, loudness: float, true_peak: float) -> Path | None:
+def _normalised_audio(src: Path, work: Path, loudness: float, true_peak: float) -> Path:
     """Encode src's audio to AAC at the target loudness and return the .m4a, measured to be on target.
 
     Two-pass loudnorm first.  loudnorm only stays linear (one gain for the whole file) when

@@ -76,6 +76,21 @@ def register_display_function(camera, kind, function) -> None:
     camera.display_funcs[kind] = function
 
 
+def flat_cairo_matrix(camera, ctx) -> None:
+    """Map frame units to pixels around the frame's centre, whatever ``frame_center`` is.
+
+    ``ThreeDCamera.project_points`` already subtracts ``frame_center`` from 3D points,
+    but the base ``Camera.get_cairo_context`` puts ``frame_center`` into the Cairo matrix
+    too, and caches that context from the first frame: a camera whose centre is moved
+    before the first frame (to frame the surface beside the overlays) shifts every
+    overlay pinned to the frame by that first centre. Reset the matrix on each use.
+    """
+    import cairo
+
+    pw, ph, fw, fh = camera.pixel_width, camera.pixel_height, camera.frame_width, camera.frame_height
+    ctx.set_matrix(cairo.Matrix(pw / fw, 0, 0, -(ph / fh), pw / 2, ph / 2))
+
+
 # manim.cfg bounds the encoder's frame queue (``max_inflight_encoders``, ``encoder_queue_size``):
 # with Manim's default the queue is unbounded and static waits queued 2.5 GB of 1080p frames.
 ENCODER_QUEUE = {"max_inflight_encoders": 2, "encoder_queue_size": 8}

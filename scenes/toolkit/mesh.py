@@ -17,7 +17,7 @@ import numpy as np
 from manim import Mobject, ThreeDCamera, ThreeDScene
 from manim.utils.color import ManimColor
 
-from scenes.toolkit.manim_patches import register_display_function
+from scenes.toolkit.manim_patches import flat_cairo_matrix, register_display_function
 
 
 def colormap(values: np.ndarray, colorscale: list[str], lo: float, hi: float) -> np.ndarray:
@@ -63,6 +63,11 @@ class MeshSurface(Mobject):
 
 class MeshCamera(ThreeDCamera):
     """ThreeDCamera that also knows how to draw a MeshSurface."""
+
+    def get_cairo_context(self, pixel_array):
+        ctx = super().get_cairo_context(pixel_array)
+        flat_cairo_matrix(self, ctx)
+        return ctx
 
     def type_or_raise(self, mobject):
         kind = MeshSurface if isinstance(mobject, MeshSurface) else super().type_or_raise(mobject)
