@@ -5,7 +5,8 @@ import wave
 
 import pytest
 
-from scenes.lecture import SEGMENTS
+from scenes.description import FORMATS
+from scenes.segments import SEGMENTS
 from scenes.toolkit.narration import Script, SilentService, make_service, shorten, spoken
 
 NUMBER_WORDS = r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|hundred|thousand|half|twice|double)\b"
@@ -15,18 +16,27 @@ NUMBER_WORDS = r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven
 def test_scripts_state_no_numbers_of_their_own(name):
     """Every number said comes from optmath through a {placeholder}, never from the script."""
     script = Script(name)
-    for key, text in script.cues.items():
+    for key, text in {**script.cues, **script.fragments, "title": script.title, "hook_title": script.hook_title}.items():
         bare = re.sub(r"\{[a-z_0-9]+\}", "", text)
         assert not re.search(r"\d", bare), f"{name}.{key} has a digit: {bare!r}"
         assert not re.search(NUMBER_WORDS, bare, re.I), f"{name}.{key} has a number word: {bare!r}"
 
 
 @pytest.mark.parametrize("name", SEGMENTS)
-def test_every_cue_is_spoken_by_its_scene_and_exists(name):
+def test_every_cue_is_spoken_by_its_description_and_exists(name):
     script = Script(name)
-    source = SEGMENTS[name].file.read_text()
-    used = set(re.findall(r'self\.say\(\s*"([a-z_]+)"', source))
+    used = {b.cue for b in SEGMENTS[name].describe().beats}
     assert used == set(script.cues), (used ^ set(script.cues))
+
+
+@pytest.mark.parametrize("name", SEGMENTS)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_placeholder_is_filled_in_every_format(name, fmt):
+    script = Script(name)
+    for beat in SEGMENTS[name].describe().beats_for(fmt):
+        text = script.text(beat.cue, **beat.numbers)
+        assert "{" not in text and "}" not in text, text
+        assert set(beat.numbers) == script.placeholders(beat.cue), beat.cue  # no number computed for nothing
 
 
 def test_missing_placeholder_is_a_clear_error():

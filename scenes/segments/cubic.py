@@ -59,7 +59,7 @@ def describe(short: bool = False) -> Description:
                                               pct_off=fmt(100 * basin.fraction(-1), 2)), camera=(TopDown(),)),
         Beat("outro", Show(S, everyone), camera=(Home(),), formats=LONG_FORM),
         # the social clip: who falls off the cliff?
-        Beat("social_hook", Show(S), formats=SHORT_FORM),
+        Beat("social_hook", Show(S), dict(count=len(SOCIAL_RACERS)), formats=SHORT_FORM),
         Beat("social_race", Show(S, SOCIAL_RACERS),
              dict(start=point(START), gone=names(social_gone) if social_gone else "none",
                   kept=names(social_kept) if social_kept else "none"), camera=(Orbit(-40),), formats=SHORT_FORM),

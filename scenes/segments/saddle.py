@@ -59,14 +59,15 @@ def describe(short: bool = False) -> Description:
              dict(start=point(RIDGE_START), lr_sgd=fmt(LR_GD), growth=fmt(growth), steps=sgd.steps,
                   sgd_y=fmt(sgd.final[1]))),
         Beat("adam", Show(S, ("ridge_sgd", "ridge_adam"), panel="ridge_adam", highlight=2),
-             dict(lr_adam=fmt(LR_ADAM), y0=fmt(RIDGE_START[1]), adam_y1=fmt(adam.xy[1, 1]),
+             dict(lr_adam=fmt(LR_ADAM), eps=fmt(adam.optimizer.hyper["eps"]), g_y=fmt(abs(adam.grad[0, 1])),
+                  y0=fmt(RIDGE_START[1]), adam_y1=fmt(adam.xy[1, 1]),
                   adam_exit=adam_exit if adam_exit is not None else adam.steps)),
         Beat("outro", Show(S, ("ridge_sgd", "ridge_adam"), panel="ridge_adam", highlight=2),
              camera=(TopDown(zoom=1.1, share=0.5), Home(share=0.5)), formats=LONG_FORM),
         # the social clip: a question, the one key moment, and back to the opening picture
         Beat("social_hook", Show(S), formats=SHORT_FORM),
         Beat("social_race", Show(S, ("ridge_sgd", "ridge_adam")),
-             dict(lr_adam=fmt(LR_ADAM), adam_exit=adam_exit if adam_exit is not None else adam.steps,
+             dict(adam_y1=fmt(adam.xy[1, 1]), adam_exit=adam_exit if adam_exit is not None else adam.steps,
                   sgd_y=fmt(sgd.final[1]), steps=sgd.steps), camera=(Orbit(55),), formats=SHORT_FORM),
         Beat("social_end", Show(S), camera=(Home(),), formats=SHORT_FORM),
     ]

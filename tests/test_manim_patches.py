@@ -1,0 +1,68 @@
+"""Each reach into Manim's internals still finds what it relies on (fails on an upgrade that breaks it)."""
+
+import inspect
+
+import numpy as np
+from manim import ThreeDAxes, ThreeDScene, config, tempconfig
+from manim.scene.scene_file_writer import SceneFileWriter
+
+from scenes.toolkit import manim_patches
+from scenes.toolkit.mesh import MeshCamera, MeshSurface
+
+
+def test_partial_movie_stream_is_opened_where_the_encoder_patch_hooks_in():
+    source = inspect.getsource(SceneFileWriter.open_partial_movie_stream)
+    assert "_current_encode_job" in source or "encode_job" in source
+    assert "codec_context" in inspect.getsource(SceneFileWriter) or "options" in source
+
+
+def test_the_encoder_options_reach_the_x264_stream(tmp_path):
+    with tempconfig({"media_dir": str(tmp_path), "quality": "low_quality", "disable_caching": True,
+                     "write_to_movie": True, "format": "mp4", "progress_bar": "none"}):
+        scene = ThreeDScene()
+        manim_patches.use_fast_encoder(scene)
+        writer = scene.renderer.file_writer
+        patched, seen = writer.open_partial_movie_stream, {}
+
+        def spy(*a, **k):
+            patched(*a, **k)
+            seen.update(dict(writer._current_encode_job.stream.codec_context.options))
+
+        writer.open_partial_movie_stream = spy
+        scene.wait(0.2)
+        writer.finish()
+    assert seen.get("preset") == "veryfast" and seen.get("tune") == "animation"
+
+
+def test_threedaxes_ticks_still_carry_the_sheen_we_remove():
+    axes = ThreeDAxes(x_range=[-1, 1, 0.5], y_range=[-1, 1, 0.5], z_range=[-1, 1, 0.5])
+    carriers = [m for m in axes.family_members_with_points() if "get_gradient_start_and_end_points" in m.__dict__]
+    assert carriers, "ThreeDAxes no longer sets a per-member sheen: drop remove_tick_sheen"
+    manim_patches.remove_tick_sheen(axes)
+    assert not [m for m in axes.family_members_with_points() if "get_gradient_start_and_end_points" in m.__dict__]
+
+
+def test_camera_rebuilds_display_funcs_and_mesh_camera_draws_meshes():
+    cam = MeshCamera()
+    verts = np.zeros((2, 2, 3))
+    verts[1, :, 0], verts[:, 1, 1] = 1.0, 1.0
+    mesh = MeshSurface(verts, np.full((1, 1, 3), 0.5))
+    assert cam.type_or_raise(mesh) is MeshSurface
+    assert cam.display_funcs[MeshSurface] == cam.display_meshes
+
+
+def test_base_camera_still_puts_frame_center_into_its_cached_cairo_matrix():
+    """If Manim stops doing this, flat_cairo_matrix is no longer needed (and must not be applied twice)."""
+    from manim import Camera
+
+    assert "fc[0]" in inspect.getsource(Camera.get_cairo_context)
+    cam = MeshCamera()
+    cam.frame_center = np.array([1.0, 2.0, 0.5])
+    ctx = cam.get_cairo_context(cam.pixel_array)
+    xx, yx, xy, yy, x0, y0 = ctx.get_matrix()
+    assert (x0, y0) == (cam.pixel_width / 2, cam.pixel_height / 2)
+
+
+def test_encoder_queue_is_bounded_by_manim_cfg():
+    for key, value in manim_patches.ENCODER_QUEUE.items():
+        assert getattr(config, key) == value, key
