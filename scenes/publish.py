@@ -607,11 +607,14 @@ def make_gif(src: str | os.PathLike, dest: str | os.PathLike, *, max_width: int 
     if video is None:
         raise ValueError(f"{src} has no video stream")
     width = min(max_width, video.width)
-    rate = min(float(fps), float(video.rate) if video.rate else float(fps), 50.0)   # GIF delays are 1/100 s
+    rate = min(float(fps), float(video.rate) if video.rate else float(fps), 50.0)
+    # GIF frame delays are whole 1/100 s: 15 fps would be written as 6/100 s (16.7 fps); use the
+    # fastest rate at or below the asked one that a whole delay gives exactly (100/7 = 14.3 fps).
+    rate = 100 / math.ceil(100 / rate)
     with _staged(dest) as (work, out):
         for _ in range(10):
             w = max(2, int(width) // 2 * 2)
-            pre = f"fps={rate:g},scale={w}:-1:flags=lanczos"
+            pre = f"fps=100/{round(100 / rate)},scale={w}:-1:flags=lanczos"
             palette = work / "palette.png"
             _ffmpeg(["-i", str(src), "-map", "0:v:0", "-vf", f"{pre},palettegen=stats_mode=diff",
                      "-frames:v", "1", "-update", "1", "-f", "image2", str(palette)])
@@ -624,7 +627,7 @@ def make_gif(src: str | os.PathLike, dest: str | os.PathLike, *, max_width: int 
                 return
             room = 0.9 * max_bytes / size
             if rate > 10:
-                new_rate = max(10.0, math.floor(rate * room))
+                new_rate = 100 / math.ceil(100 / max(10.0, math.floor(rate * room)))
                 room *= rate / new_rate
                 rate = new_rate
             if room < 1:

@@ -18,3 +18,20 @@ def pytest_addoption(parser):
                      help="(re)write the control frames of the key-frame tests")
     parser.addoption("--show_diff", action="store_true", default=False,
                      help="show a failing key frame next to its control frame")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def portrait_frames(monkeypatch):
+    """frames_comparison sizes its control frames from Manim's test config, ignoring the custom
+    pixel size a test passes (manim 0.21): a 9:16 key frame needs that config to be 9:16 too."""
+    original = frames_comparison._config_test
+
+    def portrait(last_frame):
+        cfg = original(last_frame)
+        cfg["pixel_width"], cfg["pixel_height"] = 480, 854
+        return cfg
+
+    monkeypatch.setattr(frames_comparison, "_config_test", portrait)

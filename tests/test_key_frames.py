@@ -5,10 +5,13 @@ frames and fails here.  After an intended visual change, rewrite the control
 frames with ``pytest tests/test_key_frames.py --set_test`` and look at them.
 """
 
+import pytest
 from manim import DOWN, LEFT, RIGHT, UP, ThreeDScene
 from manim.utils.testing.frames_comparison import frames_comparison
 
 import optmath
+from scenes.description import Run
+from scenes.formats.layout import SOCIAL
 from scenes.toolkit import palette
 from scenes.toolkit.panel import UpdatePanel
 from scenes.toolkit.fit_plot import FitPlot
@@ -65,3 +68,38 @@ def test_fit_plot_with_curve(scene):
     plot.to_corner(UP + LEFT, buff=0.3)
     curve = plot.track(traj, race.step, palette.optimizer_color("sgd"))
     scene.add_fixed_in_frame_mobjects(plot, curve)
+
+
+PORTRAIT = dict(pixel_width=480, pixel_height=854, frame_width=SOCIAL.frame.width, frame_height=SOCIAL.frame.height)
+
+
+@pytest.mark.usefixtures("portrait_frames")
+@frames_comparison(base_scene=ThreeDScene, **PORTRAIT)
+def test_social_layout_race_framed_between_title_and_legend(scene):
+    """The 9:16 clip: hook title and update rule on top, the surface framed into the free slot, the legend
+    under it, every word inside the apps' safe box."""
+    from manim import DEGREES, MathTex, Text, VGroup
+
+    from scenes.formats.player import place_in
+    from scenes.toolkit.framing import frame
+
+    surf = optmath.get_surface("saddle")
+    runs = [optmath.trajectory(surf, "sgd", (0.2, 1e-8), 30, lr=0.1), optmath.trajectory(surf, "adam", (0.2, 1e-8), 30, lr=0.05)]
+    loss = LossSurface(surf, resolution=16)
+    slot = SOCIAL.surface_beside
+    zoom, center = frame(loss.bounding_corners(), 62 * DEGREES, -55 * DEGREES, slot.center, (slot.width, slot.height))
+    scene.set_camera_orientation(phi=62 * DEGREES, theta=-55 * DEGREES, zoom=zoom, frame_center=center)
+    race = Race(loss, [Racer(t, palette.optimizer_color(t.optimizer.name), Run(t).label(brief=True)) for t in runs],
+                legend_font_size=SOCIAL.legend_size)
+    race.step.set_value(30)
+    for p in race.paths:
+        scene.add_fixed_orientation_mobjects(p.dot, p.marker)
+    title = VGroup(Text("Stuck on a saddle?", font_size=SOCIAL.title_size, weight="BOLD"),
+                   MathTex("f(x, y) = " + surf.latex, font_size=SOCIAL.title_size)).arrange(DOWN, aligned_edge=LEFT)
+    panel = UpdatePanel(runs[1], race.step, font_size=SOCIAL.rule_size, values=False, title=False)
+    scene.add(loss, race)
+    scene.add_fixed_in_frame_mobjects(place_in(title, SOCIAL.title), place_in(panel, SOCIAL.panel),
+                                      place_in(race.legend, SOCIAL.legend))
+    race.update()
+    race.legend.update()
+    panel.update()

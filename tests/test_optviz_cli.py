@@ -19,6 +19,8 @@ def optviz(*args, env=None, cwd=None):
     (["render", "sadle"], "unknown segment 'sadle'; choose one of: saddle, bowl, cubic, fit, lecture"),
     (["render", "saddle", "-q", "z"], "unknown quality 'z'; choose one of: l, m, h, p, k"),
     (["render", "saddle", "--voice", "robot"], "unknown voice 'robot'; choose one of: piper, espeak, none"),
+    (["render", "saddle", "--format", "tiktok"], "unknown format 'tiktok'; choose one of: lecture, social"),
+    (["render", "saddle", "--gif"], "--gif and --webm go with --format social, not 'lecture'"),
 ])
 def test_bad_choices(tmp_path, args, needle):
     r = optviz(*args, "-o", str(tmp_path / "out"), "--media-dir", str(tmp_path / "media"))
@@ -51,5 +53,28 @@ def test_missing_voice(tmp_path):
 def test_list():
     r = optviz("list")
     assert r.returncode == 0
-    for word in ("saddle", "bowl", "cubic", "fit", "rosenbrock", "nadam", "1080p60", "piper"):
+    for word in ("saddle", "bowl", "cubic", "fit", "rosenbrock", "nadam", "1080p60", "piper", "SaddleSocial", "social"):
         assert word in r.stdout
+
+
+def test_ctrl_c_stops_a_render_cleanly(tmp_path):
+    """SIGINT mid-render: one line, exit 130, no traceback, nothing in out/, no Manim left running."""
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "scenes.cli", "render", "cubic", "-q", "l", "--voice", "none",
+                             "--disable_caching", "-o", str(out), "--media-dir", str(tmp_path / "media")],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "media" / "logs" / "cubic-lecture.log"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (log.exists() and "Animation" in log.read_text(errors="ignore")):
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1].startswith("optviz: interrupted")
+    assert not out.exists() or not any(out.iterdir())
+    ps = subprocess.run(["pgrep", "-f", f"media_dir {tmp_path}"], capture_output=True, text=True)
+    assert ps.stdout.strip() == ""

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 import srt
 
-from scenes.lecture import SEGMENTS
+from scenes.cli import rendered_movie
 from scenes.media import chapters, probe
+from scenes.publish import is_faststart, measure_loudness
+from scenes.segments import SEGMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.render
@@ -49,13 +51,13 @@ def silent_lecture(tmp_path_factory):
 def test_each_segment_renders_and_probes(silent_lecture, name):
     _, _, media = silent_lecture
     seg = SEGMENTS[name]
-    mp4 = media / name / "videos" / name / "480p15" / f"{seg.scene}.mp4"
+    mp4 = rendered_movie(media, seg, "lecture", "l")
     info = probe(mp4)
     assert (info.width, info.height) == (854, 480)
     assert info.fps == pytest.approx(15, abs=0.01)
     assert 8 < info.duration < 120
     assert not info.has_audio  # --voice none: captions, no sound
-    n_cues = seg.file.read_text().count("self.say(")
+    n_cues = len(seg.describe().beats_for("lecture"))
     _check_captions(mp4.with_suffix(".srt"), info.duration, at_least=n_cues)
 
 
@@ -66,7 +68,8 @@ def test_lecture_is_joined_with_chapters_and_captions(silent_lecture):
     assert sorted(p.name for p in out.iterdir()) == ["lecture-480p15-short-silent.mp4",
                                                      "lecture-480p15-short-silent.srt"]
     info = probe(main)
-    parts = [probe(media / n / "videos" / n / "480p15" / f"{s.scene}.mp4").duration for n, s in SEGMENTS.items()]
+    assert is_faststart(main) and oct(main.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+    parts = [probe(rendered_movie(media, s, "lecture", "l")).duration for s in SEGMENTS.values()]
     assert info.duration == pytest.approx(sum(parts), abs=0.3)
     marks = chapters(main)
     assert [m[2] for m in marks] == [s.title for s in SEGMENTS.values()]
@@ -76,18 +79,18 @@ def test_lecture_is_joined_with_chapters_and_captions(silent_lecture):
 
 
 def test_plain_manim_cli_renders_a_narrated_segment(tmp_path):
-    """``manim render scenes/saddle.py SaddleSegment`` with the default Piper voice: audio and captions."""
+    """``manim render scenes/segments/saddle.py SaddleSegment`` with the default Piper voice: audio and captions."""
     env = dict(os.environ, OPTVIZ_SHORT="1")
     env.pop("OPTVIZ_VOICE", None)
     r = subprocess.run([sys.executable, "-m", "manim", "render", "-ql", "--disable_caching", "--progress_bar", "none",
-                        "--media_dir", str(tmp_path), "scenes/saddle.py", "SaddleSegment"],
+                        "--media_dir", str(tmp_path), "scenes/segments/saddle.py", "SaddleSegment"],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     mp4 = tmp_path / "videos" / "saddle" / "480p15" / "SaddleSegment.mp4"
     info = probe(mp4)
     assert info.has_audio and info.audio_duration is not None
     assert 0.5 * info.duration < info.audio_duration <= info.duration + 0.1
-    _check_captions(mp4.with_suffix(".srt"), info.duration, at_least=7)
+    _check_captions(mp4.with_suffix(".srt"), info.duration, at_least=len(SEGMENTS["saddle"].describe().beats_for("lecture")))
 
 
 def test_unchanged_segment_is_reused_not_rendered_again(silent_lecture):
@@ -99,5 +102,29 @@ def test_unchanged_segment_is_reused_not_rendered_again(silent_lecture):
     assert "unchanged since the last render: reusing" in again.stdout
     main = Path(again.stdout.strip().splitlines()[-1])
     assert main.name == "cubic-480p15-short-silent.mp4"
-    assert probe(main).duration == pytest.approx(
-        probe(media / "cubic" / "videos" / "cubic" / "480p15" / "CubicSegment.mp4").duration)
+    assert probe(main).duration == pytest.approx(probe(rendered_movie(media, SEGMENTS["cubic"], "lecture", "l")).duration,
+                                                 abs=0.05)
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_a_narrated_segment_is_normalised_and_fast_start(tmp_path):
+    """The Piper-narrated lecture segment in out/: -16 LUFS, true peak <= -1 dBTP, moov first, normal mode."""
+    r = subprocess.run([sys.executable, "-m", "scenes.cli", "render", "saddle", "-q", "l", "--short",
+                        "-o", str(tmp_path / "out"), "--media-dir", str(tmp_path / "media")],
+                       cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    main = Path(r.stdout.strip().splitlines()[-1])
+    assert main == tmp_path / "out" / "saddle-480p15-short.mp4"
+    loud = measure_loudness(main)
+    assert loud.integrated == pytest.approx(-16, abs=1.0) and loud.true_peak <= -1.0
+    assert is_faststart(main)
+    for f in (main, main.with_suffix(".srt")):
+        assert f.stat().st_mode & 0o777 == 0o666 & ~_umask(), f
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [main.name, main.with_suffix(".srt").name]

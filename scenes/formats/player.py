@@ -45,6 +45,16 @@ class CameraState:
     focus: tuple[float, float] | None = None  # a point of the domain to centre on
 
 
+def place_in(mob, slot: Rect, align=UP + LEFT):
+    """Scale a mobject down to fit its slot and put it in the slot's corner ``align``."""
+    if mob.width > slot.width or mob.height > slot.height:
+        mob.scale(min(slot.width / mob.width, slot.height / mob.height))
+    x = slot.left if align[0] < 0 else slot.right if align[0] > 0 else slot.center[0]
+    y = slot.top if align[1] > 0 else slot.bottom if align[1] < 0 else slot.center[1]
+    mob.move_to(np.array([x, y, 0.0]), aligned_edge=align)
+    return mob
+
+
 class FormatScene(VoiceoverScene, ThreeDScene):
     """Plays ``describe()``'s beats for ``format_name`` in ``layout``.
 
@@ -248,13 +258,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         return mobjects[0] if len(mobjects) == 1 else mobjects
 
     def place(self, mob, slot: Rect, align=UP + LEFT):
-        """Scale a mobject down to fit its slot and put it in the slot's corner ``align``."""
-        if mob.width > slot.width or mob.height > slot.height:
-            mob.scale(min(slot.width / mob.width, slot.height / mob.height))
-        x = slot.left if align[0] < 0 else slot.right if align[0] > 0 else slot.center[0]
-        y = slot.top if align[1] > 0 else slot.bottom if align[1] < 0 else slot.center[1]
-        mob.move_to(np.array([x, y, 0.0]), aligned_edge=align)
-        return self.fix(mob)
+        """Fit a mobject into its slot (see ``place_in``) and pin it to the frame."""
+        return self.fix(place_in(mob, slot, align))
 
     def make_title(self, surf):
         head = Text(self.script.hook_title if self.layout.hook_title else self.script.title, font_size=self.layout.title_size, color=palette.TEXT_COLOR, weight="BOLD")

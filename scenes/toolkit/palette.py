@@ -1,8 +1,42 @@
 """Colours and sizes shared by every scene, so an optimizer looks the same everywhere.
 
-Optimizer colours are the Okabe-Ito palette (distinguishable with the common
-colour-vision deficiencies), drawn over a surface coloured in muted blues so
-the paths keep the brightest colours on screen.
+Why these optimizer colours
+---------------------------
+Paths race over a dark background (``BACKGROUND``) and a surface in muted blues
+(``SURFACE_COLORSCALE``), and often cross or overlap. A viewer must tell any two
+paths in one shot apart at a glance, also with a colour-vision deficiency. The
+Okabe-Ito palette alone does not do that here: vermillion (SGD) and orange (Adam)
+are only CIEDE2000 ~22 apart and ~12 apart under simulated deuteranopia, and sky
+blue / reddish purple / bluish green collapse to ~16 under deuteranopia.
+
+So the six path colours in ``PATH_COLORS`` were chosen by a search over sRGB
+(simulated annealing, then a local refinement) that maximised the smallest
+pairwise CIEDE2000 distance, both in normal vision and under simulated
+deuteranopia (colorspacious ``sRGB1+CVD``, ``deuteranomaly``, severity 100),
+subject to:
+
+* every colour at least CIEDE2000 25 (with a margin: 28) from the background and
+  from every surface colour, in normal vision and under deuteranopia, so a path
+  never sinks into the surface;
+* CIELab lightness >= 45, so no path is a dim line on a dark screen;
+* each colour stays in the hue family of its Okabe-Ito namesake (SGD keeps a warm
+  vermillion), except Adam, which moves from orange to a warm white so it can no
+  longer be mistaken for SGD.
+
+The result: every pair of the six is >= 22.5 apart in normal vision and under
+deuteranopia (>= 16.9 under protanopia, which is measured and reported but not
+a design target). Six colours is about the limit: under deuteranopia the colours
+left after the dark background and the blue surface are taken out form a thin
+region (mostly lightness and yellow-blue); the best seven the search found just
+reach 20, with no margin, a greyish colour and background contrast exactly at 25.
+``tests/test_palette.py`` holds the measurements.
+
+Because of that limit, the eleven classic optimizers plus the three teaching
+variants share the six colours, and only the optimizers listed together in one
+group of ``SHOWN_TOGETHER`` are guaranteed distinct. A new shot that mixes
+optimizers from different groups must add its group there (the test then checks
+it). Colour alone reaches the target for every group, so paths need no dash
+patterns.
 """
 
 from __future__ import annotations
@@ -14,25 +48,59 @@ OKABE_ITO = {
     "blue": "#0072B2", "vermillion": "#D55E00", "reddish_purple": "#CC79A7", "grey": "#BBBBBB",
 }
 
-OPTIMIZER_COLORS = {
-    "sgd": OKABE_ITO["vermillion"],
-    "momentum": OKABE_ITO["sky_blue"],
-    "nesterov": OKABE_ITO["yellow"],
-    "adagrad": OKABE_ITO["bluish_green"],
-    "rmsprop": OKABE_ITO["reddish_purple"],
-    "adadelta": OKABE_ITO["grey"],
-    "adam": OKABE_ITO["orange"],
-    "amsgrad": OKABE_ITO["orange"],
-    "adamw": "#FFFFFF",
-    "adamax": OKABE_ITO["blue"],
-    "nadam": OKABE_ITO["grey"],
-    "momentum-sutskever": OKABE_ITO["sky_blue"],
-    "momentum-ema": OKABE_ITO["sky_blue"],
-    "nesterov-cs231n": OKABE_ITO["yellow"],
+# The six path colours (see the module docstring for how they were found). Named after the
+# Okabe-Ito colour each one descends from; "white" replaces Okabe-Ito orange, too close to vermillion.
+PATH_COLORS = {
+    "vermillion": "#E7741B",      # lighter than Okabe-Ito's, to clear the surface
+    "sky_blue": "#98E1FA",        # lighter: mid sky blue sits on the surface's blues under deuteranopia
+    "yellow": "#FFFF00",
+    "bluish_green": "#007A53",    # darker: the one dark path, told apart by lightness
+    "reddish_purple": "#ED729D",  # pinker: Okabe-Ito's turns grey-blue, like sky blue, under deuteranopia
+    "white": "#FFFFE2",           # warm white
 }
 
-# Extra colours for a second run of the same optimizer (another lr or start) in one shot.
-ALTERNATES = [OKABE_ITO["bluish_green"], OKABE_ITO["yellow"], OKABE_ITO["reddish_purple"], "#F5F5F5"]
+OPTIMIZER_COLORS = {
+    # the big race (cubic.py) and the bowl's shots: one colour each
+    "sgd": PATH_COLORS["vermillion"],
+    "momentum": PATH_COLORS["sky_blue"],
+    "nesterov": PATH_COLORS["yellow"],
+    "adagrad": PATH_COLORS["bluish_green"],
+    "rmsprop": PATH_COLORS["reddish_purple"],
+    "adam": PATH_COLORS["white"],
+    # the rest reuse a colour of an optimizer they are never shown with (SHOWN_TOGETHER)
+    "adadelta": PATH_COLORS["yellow"],
+    "adamw": PATH_COLORS["sky_blue"],
+    "amsgrad": PATH_COLORS["reddish_purple"],
+    "adamax": PATH_COLORS["bluish_green"],
+    "nadam": PATH_COLORS["yellow"],  # Nesterov-Adam: Nesterov's yellow
+    # teaching variants, shown next to torch's momentum and Nesterov
+    "momentum-sutskever": PATH_COLORS["bluish_green"],
+    "momentum-ema": PATH_COLORS["reddish_purple"],
+    "nesterov-cs231n": PATH_COLORS["white"],
+}
+
+# Which optimizers may share a shot. Within a group every pair of colours is CIEDE2000 >= 20
+# apart, in normal vision and under deuteranopia (tests/test_palette.py); across groups colours
+# repeat. SGD is in every group as the usual baseline.
+SHOWN_TOGETHER = {
+    "race": ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"),  # cubic.py; bowl.py's shots are subsets
+    "adaptive": ("sgd", "momentum", "adagrad", "adadelta", "rmsprop", "adam"),
+    "adam family": ("sgd", "adam", "adamw", "amsgrad", "adamax", "nadam"),
+    "teaching": ("sgd", "momentum", "nesterov", "momentum-sutskever", "momentum-ema", "nesterov-cs231n"),
+}
+
+# Colours for more runs of one optimizer in one shot (another lr or start): ``optimizer_color(name, k)``
+# takes the k-th of these that is not the optimizer's own colour, so an optimizer and up to five of
+# its variants are all distinct. They are the path colours again: no seventh colour is clearly far
+# enough from all six.
+ALTERNATES = [
+    PATH_COLORS["bluish_green"], PATH_COLORS["yellow"], PATH_COLORS["reddish_purple"],
+    PATH_COLORS["white"], PATH_COLORS["sky_blue"], PATH_COLORS["vermillion"],
+]
+
+# An optimizer without a colour of its own: a neutral grey no path colour uses, still clear of the
+# background and the surface (CIEDE2000 >= 25).
+DEFAULT_COLOR = OKABE_ITO["grey"]
 
 # Height colormap of the surface: deep navy valleys to pale peaks.
 SURFACE_COLORSCALE = ["#0e1a30", "#17304f", "#23476d", "#34608a", "#4d7ca3"]
@@ -44,6 +112,13 @@ MARKER_COLOR = "#FF4B4B"
 
 
 def optimizer_color(name: str, variant: int = 0) -> ManimColor:
-    if variant:
-        return ManimColor(ALTERNATES[(variant - 1) % len(ALTERNATES)])
-    return ManimColor(OPTIMIZER_COLORS.get(name, "#FFFFFF"))
+    """The path colour of optimizer ``name``; ``variant`` k >= 1 gives its k-th extra run a colour of its own.
+
+    Variants skip the optimizer's own colour, so a run and its variants never share one; they
+    cycle after five. Unknown names get the visible neutral ``DEFAULT_COLOR``.
+    """
+    base = OPTIMIZER_COLORS.get(name, DEFAULT_COLOR)
+    if not variant:
+        return ManimColor(base)
+    others = [c for c in ALTERNATES if c.lower() != base.lower()]
+    return ManimColor(others[(variant - 1) % len(others)])
