@@ -24,6 +24,7 @@ LECTURE, SOCIAL, TALK = "lecture", "social", "talk"
 FORMATS = (LECTURE, SOCIAL, TALK)
 LONG_FORM = frozenset({LECTURE, TALK})  # the default: the full explanation
 SHORT_FORM = frozenset({SOCIAL})
+EVERY_FORMAT = frozenset(FORMATS)
 
 
 # -- numbers as they are spoken and shown ---------------------------------------------------------
@@ -145,11 +146,12 @@ class Beat:
 
     Args:
         cue: key of the words in the segment's narration file.
-        numbers: the cue's placeholders, every one computed from optmath.
         show: the picture during the cue.
+        numbers: the cue's placeholders, every one computed from optmath.
         camera: moves made one after another while the cue is spoken.
         formats: the formats that include this beat.
         pause: a talk deck pauses after it (a result, a new optimizer); formats may ignore it.
+        text: the words themselves, for a shot without a narration file (placeholders allowed).
     """
 
     cue: str
@@ -158,6 +160,7 @@ class Beat:
     camera: tuple[CameraMove, ...] = ()
     formats: frozenset = LONG_FORM
     pause: bool = True
+    text: str | None = None
 
 
 @dataclass
@@ -169,6 +172,7 @@ class Description:
     runs: dict[str, Run]
     beats: list[Beat]
     view: View = View()
+    title: str | None = None  # on screen when the segment has no narration file to take it from
 
     def beats_for(self, fmt_name: str) -> list[Beat]:
         if fmt_name not in FORMATS:

@@ -31,6 +31,17 @@ class Script:
         self.fragments: dict[str, str] = {k: " ".join(str(v).split()) for k, v in data.pop("fragments", {}).items()}
         self.cues: dict[str, str] = {k: " ".join(str(v).split()) for k, v in data.items()}
 
+    @classmethod
+    def of(cls, segment: str, title: str | None = None, directory: Path = NARRATION_DIR) -> "Script":
+        """The segment's script, or an empty one (a shot whose beats carry their own words)."""
+        if (directory / f"{segment}.toml").exists():
+            return cls(segment, directory)
+        script = cls.__new__(cls)
+        script.path = directory / f"{segment}.toml"
+        script.title = script.hook_title = title or segment
+        script.fragments, script.cues = {}, {}
+        return script
+
     def text(self, key: str, **numbers) -> str:
         if key not in self.cues:
             raise KeyError(f"{self.path.name} has no cue {key!r}; it has: {', '.join(self.cues)}")

@@ -79,8 +79,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         self.voice = settings.voice()
         self.short = settings.short()
         self.set_speech_service(make_service(self.voice), create_subcaption=True)
-        self.script = Script(self.segment)
         self.desc: Description = type(self).describe(short=self.short)
+        self.script = Script.of(self.segment, title=self.desc.title)
         view = self.desc.view
         self.cam = self.home = CameraState(view.phi, view.theta)
         manim_patches.use_fast_encoder(self)
@@ -107,7 +107,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
 
     # -- one beat ----------------------------------------------------------------------------------------
     def cue_text(self, beat: Beat) -> str:
-        text = self.script.text(beat.cue, **beat.numbers)
+        text = beat.text.format(**beat.numbers) if beat.text is not None else self.script.text(beat.cue, **beat.numbers)
         return shorten(text) if self.short else text
 
     def play_beat(self, beat: Beat, first: bool = False) -> None:
