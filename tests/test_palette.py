@@ -223,7 +223,7 @@ def min_distance_table() -> str:
         cells = [f"{d:5.1f} {a}/{b}" for d, a, b in (_closest_pair(SHOTS[shot], cvd) for cvd in visions.values())]
         rows.append(f"{shot:16s}" + "".join(f"{c:>36s}" for c in cells))
     rows.append("")
-    rows.append(f"{'colour':16s}" + "".join(f"{'min to background/surface ' + v:>36s}" for v in visions))
+    rows.append(f"{'colour':16s}" + "".join(f"{'to bg/surface, ' + v:>36s}" for v in visions))
     for color in PATH_COLORS:
         rows.append(f"{color:16s}" + "".join(
             f"{min(delta_e(color, s, cvd) for s in SURROUNDINGS):36.1f}" for cvd in visions.values()))

@@ -20,15 +20,17 @@ subject to:
   never sinks into the surface;
 * CIELab lightness >= 45, so no path is a dim line on a dark screen;
 * each colour stays in the hue family of its Okabe-Ito namesake (SGD keeps a warm
-  vermillion), except Adam, which moves from orange to a warm white so it can no
-  longer be mistaken for SGD.
+  vermillion), except Adam, which moves from orange to white so it can no longer
+  be mistaken for SGD;
+* under simulated protanopia every colour stays >= 16 from the surface (a vivid
+  pink, otherwise better, fades to 9 against the brightest surface blue).
 
-The result: every pair of the six is >= 22.5 apart in normal vision and under
-deuteranopia (>= 16.9 under protanopia, which is measured and reported but not
-a design target). Six colours is about the limit: under deuteranopia the colours
-left after the dark background and the blue surface are taken out form a thin
-region (mostly lightness and yellow-blue); the best seven the search found just
-reach 20, with no margin, a greyish colour and background contrast exactly at 25.
+The result: every pair of the six is >= 23.0 apart in normal vision, >= 22.1 under
+deuteranopia and >= 17.0 under protanopia (measured and reported, not a target).
+Six colours is about the limit: under deuteranopia the colours left after the
+dark background and the blue surface are taken out form a thin region (mostly
+lightness and yellow-blue); the best seven the search found just reach 20, with
+no margin, a greyish colour and background contrast exactly at 25.
 ``tests/test_palette.py`` holds the measurements.
 
 Because of that limit, the eleven classic optimizers plus the three teaching
@@ -51,12 +53,12 @@ OKABE_ITO = {
 # The six path colours (see the module docstring for how they were found). Named after the
 # Okabe-Ito colour each one descends from; "white" replaces Okabe-Ito orange, too close to vermillion.
 PATH_COLORS = {
-    "vermillion": "#E7741B",      # lighter than Okabe-Ito's, to clear the surface
-    "sky_blue": "#98E1FA",        # lighter: mid sky blue sits on the surface's blues under deuteranopia
-    "yellow": "#FFFF00",
-    "bluish_green": "#007A53",    # darker: the one dark path, told apart by lightness
-    "reddish_purple": "#ED729D",  # pinker: Okabe-Ito's turns grey-blue, like sky blue, under deuteranopia
-    "white": "#FFFFE2",           # warm white
+    "vermillion": "#EC730C",      # lighter than Okabe-Ito's, to clear the surface
+    "sky_blue": "#93DFFD",        # lighter: mid sky blue sits on the surface's blues under deuteranopia
+    "yellow": "#FFFE7F",          # paler: SGD's vermillion looks olive-yellow to deuteranopes
+    "bluish_green": "#017A53",    # darker: the one dark path, told apart by lightness
+    "reddish_purple": "#DA8496",  # pinker: Okabe-Ito's turns grey-blue, like sky blue, under deuteranopia
+    "white": "#FFFFF6",
 }
 
 OPTIMIZER_COLORS = {
