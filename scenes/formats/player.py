@@ -90,6 +90,11 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         self.shown = Show(surface="")
         self.race = self.legend = self.panel = self.plot = self.title = None
 
+    def add_sound(self, sound_file, time_offset=0, gain=None, **kwargs):
+        if self.voice == "none":
+            return  # silent render: captions and timing only, no track of silence
+        super().add_sound(sound_file, time_offset=time_offset, gain=gain, **kwargs)
+
     def render(self, preview: bool = False):
         return manim_patches.exit_on_error(super().render, preview)
 
