@@ -122,13 +122,23 @@ class TopDown:
 
 
 @dataclass(frozen=True)
+class Look:
+    """Turn to given angles (degrees): a view chosen so a key moment is not hidden by the surface."""
+
+    phi: float
+    theta: float
+    zoom: float = 1.0
+    share: float = 1.0
+
+
+@dataclass(frozen=True)
 class Home:
     """Back to the segment's own three-quarter view."""
 
     share: float = 1.0
 
 
-CameraMove = Orbit | FlyTo | TopDown | Home
+CameraMove = Orbit | FlyTo | TopDown | Look | Home
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from manim import (
 from manim_voiceover import VoiceoverScene
 
 from scenes import settings
-from scenes.description import Beat, Description, FlyTo, Home, Orbit, Show, TopDown
+from scenes.description import Beat, Description, FlyTo, Home, Look, Orbit, Show, TopDown
 from scenes.formats.layout import Layout, Rect
 from scenes.toolkit import manim_patches, palette
 from scenes.toolkit.fit_plot import FitPlot
@@ -236,6 +236,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             return replace(cam, zoom=move.zoom, focus=tuple(move.xy))
         if isinstance(move, TopDown):
             return CameraState(0.0, -90.0, move.zoom)
+        if isinstance(move, Look):
+            return CameraState(move.phi, move.theta, move.zoom)
         if isinstance(move, Home):
             return self.home
         raise TypeError(f"unknown camera move {move!r}")

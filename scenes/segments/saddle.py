@@ -11,7 +11,7 @@ import numpy as np
 
 import optmath
 from scenes.description import (
-    LONG_FORM, SHORT_FORM, Beat, Description, FlyTo, Home, Orbit, Run, Show, TopDown, exit_step, fmt, point, steps,
+    LONG_FORM, SHORT_FORM, Beat, Description, FlyTo, Home, Look, Orbit, Run, Show, TopDown, exit_step, fmt, point, steps,
 )
 from scenes.segments._manim import scene_exports
 
@@ -20,6 +20,8 @@ LR_GD, LR_ADAM = 0.1, 0.05
 STALL_START, ESCAPE_START = (1.0, 0.0), (1.0, 0.25)
 RIDGE_START = (0.2, 1e-8)
 STEPS = 40
+# looking along the valley from high up: the escape along y runs across the picture, not behind the ridge
+ESCAPE_VIEW = (35.0, -15.0)
 
 
 def describe(short: bool = False) -> Description:
@@ -68,7 +70,8 @@ def describe(short: bool = False) -> Description:
         Beat("social_hook", Show(S), formats=SHORT_FORM),
         Beat("social_race", Show(S, ("ridge_sgd", "ridge_adam")),
              dict(adam_y1=fmt(adam.xy[1, 1]), adam_exit=adam_exit if adam_exit is not None else adam.steps,
-                  sgd_y=fmt(sgd.final[1]), steps=sgd.steps), camera=(Orbit(55),), formats=SHORT_FORM),
+                  sgd_y=fmt(sgd.final[1]), steps=sgd.steps), camera=(Look(ESCAPE_VIEW[0], ESCAPE_VIEW[1]),),
+             formats=SHORT_FORM),
         Beat("social_end", Show(S), camera=(Home(),), formats=SHORT_FORM),
     ]
     return Description(SURFACE, {S: surf}, runs, beats).check()
