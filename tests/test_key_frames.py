@@ -86,11 +86,11 @@ def test_social_layout_race_framed_between_title_and_legend(scene):
     surf = optmath.get_surface("saddle")
     runs = [optmath.trajectory(surf, "sgd", (0.2, 1e-8), 30, lr=0.1), optmath.trajectory(surf, "adam", (0.2, 1e-8), 30, lr=0.05)]
     loss = LossSurface(surf, resolution=16)
-    slot = SOCIAL.surface_beside
+    slot = SOCIAL.surface_with_panel
     zoom, center = frame(loss.bounding_corners(), 62 * DEGREES, -55 * DEGREES, slot.center, (slot.width, slot.height))
     scene.set_camera_orientation(phi=62 * DEGREES, theta=-55 * DEGREES, zoom=zoom, frame_center=center)
     race = Race(loss, [Racer(t, palette.optimizer_color(t.optimizer.name), Run(t).label(brief=True)) for t in runs],
-                legend_font_size=SOCIAL.legend_size)
+                legend_font_size=SOCIAL.legend_size, notes_below=SOCIAL.notes_below)
     race.step.set_value(30)
     for p in race.paths:
         scene.add_fixed_orientation_mobjects(p.dot, p.marker)

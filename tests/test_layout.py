@@ -24,8 +24,9 @@ def test_social_slots_do_not_overlap():
     for i, a in enumerate(slots):
         for b in slots[i + 1:]:
             assert a.bottom >= b.top or b.bottom >= a.top, (a, b)
-    # the surface is framed between the equation and the legend
-    assert SOCIAL.surface_beside.top <= SOCIAL.panel.bottom and SOCIAL.surface_beside.bottom >= SOCIAL.legend.top
+    # the surface is framed between the title (or the equation) and the legend
+    assert SOCIAL.surface_with_panel.top <= SOCIAL.panel.bottom and SOCIAL.surface_beside.top <= SOCIAL.title.bottom
+    assert SOCIAL.surface_beside.bottom >= SOCIAL.legend.top
 
 
 def test_lecture_surface_keeps_clear_of_the_right_column():
@@ -48,3 +49,29 @@ def test_social_type_is_at_least_40_px_tall_at_1080_wide(size_name):
 def test_rect_pixels_round_trip():
     r = Rect(-1, -1, 1, 1)
     assert r.pixels(8, 8, 800, 800) == (300, 300, 500, 500)
+
+
+@pytest.mark.parametrize("name", ["saddle", "bowl", "cubic", "fit"])
+def test_social_legends_keep_their_type_size_in_their_slot(name):
+    """Built and placed as the clip does: no legend row (nor its 'diverged at step k' note) under 40 px."""
+    from scenes.description import SOCIAL as SOCIAL_FORMAT
+    from scenes.formats.player import place_in
+    from scenes.segments import SEGMENTS
+    from scenes.toolkit.race import Race, Racer
+    from scenes.toolkit.surface import LossSurface
+
+    d = SEGMENTS[name].describe()
+    for beat in d.beats_for(SOCIAL_FORMAT):
+        if not beat.show.racers:
+            continue
+        loss = LossSurface(d.surfaces[beat.show.surface], resolution=4)
+        runs = [d.runs[k] for k in beat.show.racers]
+        race = Race(loss, [Racer(r.trajectory, "#ffffff", r.label(brief=True)) for r in runs],
+                    legend_font_size=SOCIAL.legend_size, notes_below=SOCIAL.notes_below)
+        race.step.set_value(race.steps)
+        race.legend.update()
+        before = race.legend.width
+        place_in(race.legend, SOCIAL.legend)
+        scale = race.legend.width / before
+        cap = Text("H", font_size=SOCIAL.legend_size - 2).height * scale * PX_PER_UNIT_AT_1080  # notes: 2 smaller
+        assert cap >= 40, (name, beat.cue, scale)

@@ -52,9 +52,11 @@ class Layout:
         title, legend, panel, plot, captions: the overlays' places (None: the format has none).
         surface_alone: where the surface is framed when no overlay sits beside it.
         surface_beside: where it is framed while a legend, panel or plot is up.
+        surface_with_panel: where it is framed while the update panel is up (default: surface_beside).
         panel_values: the update panel shows its live numbers (lecture), or only the rule (phone).
         title_size, legend_size, rule_size: font sizes; in the social clip none is under 40 px at 1080 wide.
         legend_columns: rows of the legend wrap into this many columns.
+        notes_below: a row's note ("diverged at step k") goes on a line of its own.
         brief_labels: legend rows name the optimizer and its learning rate only.
         hook_title: the title is the clip's hook question (``hook_title`` in the narration file).
     """
@@ -74,10 +76,14 @@ class Layout:
     legend_size: int
     rule_size: int
     legend_columns: int = 1
+    surface_with_panel: Rect | None = None  # where the surface goes while the update panel is up too
+    notes_below: bool = False  # a legend row's "diverged at step k" goes under it, not beside it
     brief_labels: bool = False  # legend rows name the optimizer and its lr only
     hook_title: bool = False  # the title is the clip's hook question, not the segment's name
 
-    def surface_slot(self, overlays: bool) -> Rect:
+    def surface_slot(self, overlays: bool, panel: bool = False) -> Rect:
+        if panel and self.surface_with_panel is not None:
+            return self.surface_with_panel
         return self.surface_beside if overlays else self.surface_alone
 
 
@@ -111,11 +117,13 @@ SOCIAL = Layout(
     safe=_SAFE,
     title=Rect(_SAFE.left, 3.85, _SAFE.right, _SAFE.top),
     panel=Rect(_SAFE.left, 2.75, _SAFE.right, 3.75),
-    legend=Rect(_SAFE.left, -1.95, _SAFE.right, -0.5),
+    legend=Rect(_SAFE.left, -1.95, _SAFE.right, 0.25),
     plot=None,
     captions=Rect(_SAFE.left, _SAFE.bottom, _SAFE.right, -2.05),
-    surface_alone=Rect(-4, -0.45, 4, 3.7),
-    surface_beside=Rect(-4, -0.45, 4, 2.7),
+    surface_alone=Rect(-4, -0.45, 4, 3.75),
+    surface_beside=Rect(-4, 0.3, 4, 3.75),
+    surface_with_panel=Rect(-4, 0.3, 4, 2.7),
+    notes_below=True,
     panel_values=False,
     title_size=60,
     legend_size=32,

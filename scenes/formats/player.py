@@ -175,8 +175,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         anims = [FadeIn(m) for m in fresh]
         if show.highlight is not None and self.panel is not None and show.highlight < len(self.panel.rule):
             anims.append(self.panel.highlight(show.highlight))
-        overlays = self.race is not None or self.panel is not None or self.plot is not None
-        if self.reframe_needed(overlays):
+        overlays = (self.race is not None or self.panel is not None or self.plot is not None, self.panel is not None)
+        if self.layout.surface_slot(*overlays) != self.layout.surface_slot(*self.overlays_up):
             self.move_camera(**self.camera_args(self.cam, overlays), added_anims=anims, run_time=1.0)
             spent += 1.0
         elif anims:
@@ -192,8 +192,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         self.surface_key = key
         self.title = self.make_title(surf)
         self.cam = self.home
-        self.overlays_up = False
-        self.set_camera_orientation(**self.camera_args(self.cam, False))
+        self.overlays_up = (False, False)
+        self.set_camera_orientation(**self.camera_args(self.cam, self.overlays_up))
         if self.reveal_instantly:
             self.add(self.loss)
             self.fix(self.title)
@@ -242,12 +242,10 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             return self.home
         raise TypeError(f"unknown camera move {move!r}")
 
-    def reframe_needed(self, overlays: bool) -> bool:
-        return overlays != getattr(self, "overlays_up", False) and self.layout.surface_alone != self.layout.surface_beside
-
-    def camera_args(self, cam: CameraState, overlays: bool) -> dict:
-        """Manim's camera parameters that put the surface, seen from ``cam``, into the free slot."""
-        slot: Rect = self.layout.surface_slot(overlays)
+    def camera_args(self, cam: CameraState, overlays: tuple[bool, bool]) -> dict:
+        """Manim's camera parameters that put the surface, seen from ``cam``, into the slot the overlays
+        (any overlay, the update panel) leave free."""
+        slot: Rect = self.layout.surface_slot(*overlays)
         focus = None if cam.focus is None else self.loss.point(*cam.focus)
         zoom, center = frame(self.loss.bounding_corners(), cam.phi * DEGREES, cam.theta * DEGREES, slot.center,
                              (slot.width, slot.height), focus=focus, zoom_factor=cam.zoom)
@@ -282,7 +280,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             racers.append(Racer(run.trajectory, palette.optimizer_color(run.optimizer, run.variant),
                                 run.label(brief=self.layout.brief_labels)))
         race = Race(self.loss, racers, camera=self.camera, legend_font_size=self.layout.legend_size,
-                    legend_columns=self.layout.legend_columns)
+                    legend_columns=self.layout.legend_columns, notes_below=self.layout.notes_below)
         self.races = [r for r in getattr(self, "races", []) if r in self.mobjects] + [race]
         for p in race.paths:
             self.add_fixed_orientation_mobjects(p.dot, p.marker)

@@ -155,7 +155,7 @@ class Legend(VGroup):
     family never changes while an animation holds it.
     """
 
-    def __init__(self, paths: list[RacePath], font_size: int = 18, columns: int = 1):
+    def __init__(self, paths: list[RacePath], font_size: int = 18, columns: int = 1, notes_below: bool = False):
         super().__init__()
         self.paths = paths
         self.rows = VGroup()
@@ -166,7 +166,10 @@ class Legend(VGroup):
             row = VGroup(swatch, text).arrange(RIGHT, buff=0.15)
             status = self.status(p)
             note = Text(status or " ", font_size=font_size - 2, color=palette.MARKER_COLOR)
-            note.next_to(text, RIGHT, buff=0.2)
+            if notes_below and status:
+                note.next_to(text, DOWN, buff=0.08, aligned_edge=LEFT)
+            else:
+                note.next_to(text, RIGHT, buff=0.2)
             row.add(note)
             self.notes.append(note if status else None)
             self.rows.add(row)
@@ -198,11 +201,11 @@ class Race(VGroup):
     """Several racers on one surface with a shared step tracker and a legend."""
 
     def __init__(self, loss_surface: LossSurface, racers: list[Racer], step: ValueTracker | None = None,
-                 camera=None, legend_font_size: int = 18, legend_columns: int = 1):
+                 camera=None, legend_font_size: int = 18, legend_columns: int = 1, notes_below: bool = False):
         super().__init__()
         self.step = step or ValueTracker(0)
         self.paths = [RacePath(loss_surface, r, self.step, camera) for r in racers]
-        self.legend = Legend(self.paths, font_size=legend_font_size, columns=legend_columns)
+        self.legend = Legend(self.paths, font_size=legend_font_size, columns=legend_columns, notes_below=notes_below)
         self.add(*self.paths)
 
     @property
