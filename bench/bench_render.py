@@ -173,7 +173,7 @@ def run_optviz(args: list[str], log: Path) -> tuple[float, list[str]]:
 
 
 def bench_lecture(quality: str, work: Path, jobs: int | None) -> list[Result]:
-    from scenes.lecture import SEGMENTS  # the registry only: no Manim import
+    from scenes.segments import SEGMENTS  # the registry only: no Manim import
 
     out, media = work / "lecture-out", work / "lecture-media"
     base = ["render", "lecture", "-q", quality, "--voice", "none", "-o", str(out), "--media-dir", str(media)]
@@ -200,6 +200,29 @@ def bench_lecture(quality: str, work: Path, jobs: int | None) -> list[Result]:
     return [cold, Result("lecture, unchanged re-run", wall, None, note)]
 
 
+def bench_social(quality: str, work: Path) -> list[Result]:
+    """Every segment's 9:16 clip from scratch, one at a time (so each clip's time is its own), narrated
+    by Piper as published: the render of each clip, then the whole run with captions burned in and
+    loudness normalised."""
+    out, media = work / "social-out", work / "social-media"
+    args = ["render", "lecture", "--format", "social", "-q", quality, "-j", "1", "--disable_caching",
+            "-o", str(out), "--media-dir", str(media)]
+    print("\nsocial clips, from scratch (one at a time, Piper voice):", flush=True)
+    wall, lines = run_optviz(args, work / "social.log")
+    rows, video_total = [], 0.0
+    for line in lines:
+        m = CLIP_DONE.search(line)
+        if m:
+            name, secs, video = m.group(1), float(m.group(2)), float(m.group(3))
+            video_total += video
+            rows.append(Result(f"clip {name} (Manim render)", secs, video))
+    rows.append(Result("all clips, rendered + published", wall, video_total, "captions burned, -14 LUFS"))
+    return rows
+
+
+CLIP_DONE = re.compile(r"^\[([\w-]+)\] done in (\d+) s: ([\d.]+) s of video")
+
+
 # ---------------------------------------------------------------------------------------
 # Report
 
@@ -215,7 +238,7 @@ def tree_state() -> str:
     commit = git("rev-parse", "--short", "HEAD") or "?"
     dirty = git("status", "--porcelain", "--", "scenes", "optmath")
     h = hashlib.sha256()
-    for path in sorted((ROOT / "scenes").glob("*.py")) + sorted((ROOT / "optmath").rglob("*.py")):
+    for path in sorted((ROOT / "scenes").rglob("*.py")) + sorted((ROOT / "optmath").rglob("*.py")):
         h.update(path.relative_to(ROOT).as_posix().encode() + path.read_bytes())
     state = "uncommitted changes in scenes/ or optmath/" if dirty else "clean"
     return f"commit {commit} ({state}); scenes+optmath sources sha256 {h.hexdigest()[:12]}"
@@ -248,6 +271,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-q", "--quality", default="l", choices=list(QUALITIES),
                         help="Manim quality: l=480p15 (default), m=720p30, h=1080p60")
+    parser.add_argument("--social", action="store_true",
+                        help="also render every segment's social clip and report each clip's render factor")
     parser.add_argument("--lecture", action="store_true",
                         help="also render the whole lecture with optviz, then re-run it unchanged")
     parser.add_argument("--jobs", type=int, default=None,
@@ -295,6 +320,11 @@ def main(argv=None) -> int:
             print(f"\nlecture render factor: {cold.factor:.2f}x ({cold.wall:.0f} s for {cold.video:.1f} s of lecture)")
             print(f"unchanged re-run: {rerun.wall:.2f} s. optviz reuses every segment whose inputs (code, narration, "
                   f"settings) did not change, so a re-run only joins the stored segments: {rerun.note}.")
+        if args.social:
+            clips = bench_social(args.quality, work)
+            rows += clips
+            print(f"\nsocial clips: {clips[-1].factor:.2f}x rendered and published ({clips[-1].wall:.0f} s for "
+                  f"{clips[-1].video:.1f} s of clips)")
 
     print("\nsummary")
     print_table(rows, args.quality)

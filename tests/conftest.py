@@ -25,13 +25,17 @@ import pytest  # noqa: E402
 
 @pytest.fixture
 def portrait_frames(monkeypatch):
-    """frames_comparison sizes its control frames from Manim's test config, ignoring the custom
-    pixel size a test passes (manim 0.21): a 9:16 key frame needs that config to be 9:16 too."""
+    """A 9:16 test config for frames_comparison (manim 0.21): it sizes its control frames from its own
+    test config, ignoring a custom pixel size, and applies custom frame sizes in no fixed order (a
+    test saw the 16:9 frame width win in some runs), so the portrait sizes go into the config itself."""
+    from scenes.formats.layout import SOCIAL
+
     original = frames_comparison._config_test
 
     def portrait(last_frame):
         cfg = original(last_frame)
         cfg["pixel_width"], cfg["pixel_height"] = 480, 854
+        cfg["frame_width"], cfg["frame_height"] = SOCIAL.frame.width, SOCIAL.frame.height
         return cfg
 
     monkeypatch.setattr(frames_comparison, "_config_test", portrait)

@@ -70,11 +70,8 @@ def test_fit_plot_with_curve(scene):
     scene.add_fixed_in_frame_mobjects(plot, curve)
 
 
-PORTRAIT = dict(pixel_width=480, pixel_height=854, frame_width=SOCIAL.frame.width, frame_height=SOCIAL.frame.height)
-
-
 @pytest.mark.usefixtures("portrait_frames")
-@frames_comparison(base_scene=ThreeDScene, **PORTRAIT)
+@frames_comparison(base_scene=ThreeDScene)  # 9:16: see the portrait_frames fixture
 def test_social_layout_race_framed_between_title_and_legend(scene):
     """The 9:16 clip: hook title and update rule on top, the surface framed into the free slot, the legend
     under it, every word inside the apps' safe box."""
