@@ -35,10 +35,17 @@ def _parse_hyper(items: list[str]) -> dict:
 
 
 def write_atomically(path: str, text: str) -> None:
-    """Write beside the target and rename, so a failed run leaves no half file."""
+    """Write beside the target and rename, so a failed run leaves no half file.
+
+    The file gets the mode any program's new file gets (0666 less the umask), not mkstemp's 0600,
+    so it can be shared or served like the user's other files.
+    """
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
     try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.fchmod(fd, 0o666 & ~mask)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)

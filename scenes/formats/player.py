@@ -101,8 +101,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
     # -- the whole segment ------------------------------------------------------------------------------
     def construct(self):
         beats = self.desc.beats_for(self.format_name)
-        for i, beat in enumerate(beats):
-            self.play_beat(beat, first=i == 0)
+        for beat in beats:
+            self.play_beat(beat)
         self.finish()
         self.write_word_timeline()
 
@@ -115,16 +115,14 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         text = beat.text.format(**beat.numbers) if beat.text is not None else self.script.text(beat.cue, **beat.numbers)
         return shorten(text) if self.short else text
 
-    def play_beat(self, beat: Beat, first: bool = False) -> None:
+    def play_beat(self, beat: Beat) -> None:
         show = beat.show
         self.leave(show)  # fades what goes, before the words start
         with self.voiceover(text=self.cue_text(beat)) as tr:
             self.note_words(tr)
             total = max(tr.duration - 0.2, 1.0)
-            spent = self.arrive(show, total, first)  # builds what comes, reframes the surface
-            moves = list(beat.camera) or []
-            remaining = max(total - spent, 0.5)
-            self.play_moves(moves, show, remaining)
+            spent = self.arrive(show, total)  # builds what comes, reframes the surface
+            self.play_moves(list(beat.camera), show, max(total - spent, 0.5))
 
     def leave(self, show: Show) -> None:
         gone = []
@@ -151,7 +149,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         self.shown = replace(show, racers=show.racers if self.race is not None else (),
                              panel=show.panel if self.panel is not None else None)
 
-    def arrive(self, show: Show, total: float, first: bool) -> float:
+    def arrive(self, show: Show, total: float) -> float:
         """Build and fade in what the beat shows that is not up yet; returns the seconds spent."""
         spent = 0.0
         if self.loss is None:
