@@ -55,8 +55,9 @@ class Layout:
         surface_with_panel: where it is framed while the update panel is up (default: surface_beside).
         panel_values: the update panel shows its live numbers (lecture), or only the rule (phone).
         title_size, legend_size, rule_size: font sizes; in the social clip none is under 40 px at 1080 wide.
-        legend_columns: rows of the legend wrap into this many columns.
         notes_below: a row's note ("diverged at step k") goes on a line of its own.
+        stacked: panel above and legend below the surface (portrait): the surface gets the height
+            between the overlays as drawn, not only their slots' worst case.
         brief_labels: legend rows name the optimizer and its learning rate only.
         hook_title: the title is the clip's hook question (``hook_title`` in the narration file).
     """
@@ -75,9 +76,9 @@ class Layout:
     title_size: int
     legend_size: int
     rule_size: int
-    legend_columns: int = 1
     surface_with_panel: Rect | None = None  # where the surface goes while the update panel is up too
     notes_below: bool = False  # a legend row's "diverged at step k" goes under it, not beside it
+    stacked: bool = False  # overlays sit above and below the surface, which takes all the height between
     brief_labels: bool = False  # legend rows name the optimizer and its lr only
     hook_title: bool = False  # the title is the clip's hook question, not the segment's name
 

@@ -173,14 +173,14 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         anims = [FadeIn(m) for m in fresh]
         if show.highlight is not None and self.panel is not None and show.highlight < len(self.panel.rule):
             anims.append(self.panel.highlight(show.highlight))
-        overlays = (self.race is not None or self.panel is not None or self.plot is not None, self.panel is not None)
-        if self.layout.surface_slot(*overlays) != self.layout.surface_slot(*self.overlays_up):
-            self.move_camera(**self.camera_args(self.cam, overlays), added_anims=anims, run_time=1.0)
+        slot = self.free_slot()
+        if slot != self.slot:
+            self.slot = slot
+            self.move_camera(**self.camera_args(self.cam), added_anims=anims, run_time=1.0)
             spent += 1.0
         elif anims:
             self.play(*anims, run_time=0.8)
             spent += 0.8
-        self.overlays_up = overlays
         self.shown = show
         return spent
 
@@ -190,8 +190,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         self.surface_key = key
         self.title = self.make_title(surf)
         self.cam = self.home
-        self.overlays_up = (False, False)
-        self.set_camera_orientation(**self.camera_args(self.cam, self.overlays_up))
+        self.slot = self.free_slot()
+        self.set_camera_orientation(**self.camera_args(self.cam))
         if self.reveal_instantly:
             self.add(self.loss)
             self.fix(self.title)
@@ -224,7 +224,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             added = []
             if target is not None and target > start:
                 added.append(self.race.run(to_step=start + (target - start) * elapsed / seconds))
-            self.move_camera(**self.camera_args(self.cam, self.overlays_up), added_anims=added, run_time=t)
+            self.move_camera(**self.camera_args(self.cam), added_anims=added, run_time=t)
 
     # -- camera -------------------------------------------------------------------------------------------
     def apply(self, move, cam: CameraState) -> CameraState:
@@ -240,10 +240,20 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             return self.home
         raise TypeError(f"unknown camera move {move!r}")
 
-    def camera_args(self, cam: CameraState, overlays: tuple[bool, bool]) -> dict:
-        """Manim's camera parameters that put the surface, seen from ``cam``, into the slot the overlays
-        (any overlay, the update panel) leave free."""
-        slot: Rect = self.layout.surface_slot(*overlays)
+    def free_slot(self) -> Rect:
+        """Where the surface goes now: the layout's slot for the overlays that are up, and in a layout
+        that stacks them above and below the surface, all the height between the ones actually drawn."""
+        any_up = self.race is not None or self.panel is not None or self.plot is not None
+        slot = self.layout.surface_slot(any_up, self.panel is not None)
+        if not self.layout.stacked:
+            return slot
+        top = self.panel.get_bottom()[1] - 0.15 if self.panel is not None else self.layout.surface_alone.top
+        bottom = self.legend.get_top()[1] + 0.15 if self.legend is not None else self.layout.surface_alone.bottom
+        return Rect(slot.left, bottom, slot.right, top)
+
+    def camera_args(self, cam: CameraState) -> dict:
+        """Manim's camera parameters that put the surface, seen from ``cam``, into the free slot."""
+        slot: Rect = self.slot
         focus = None if cam.focus is None else self.loss.point(*cam.focus)
         zoom, center = frame(self.loss.bounding_corners(), cam.phi * DEGREES, cam.theta * DEGREES, slot.center,
                              (slot.width, slot.height), focus=focus, zoom_factor=cam.zoom)
@@ -278,14 +288,16 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             racers.append(Racer(run.trajectory, palette.optimizer_color(run.optimizer, run.variant),
                                 run.label(brief=self.layout.brief_labels)))
         race = Race(self.loss, racers, camera=self.camera, legend_font_size=self.layout.legend_size,
-                    legend_columns=self.layout.legend_columns, notes_below=self.layout.notes_below)
+                    notes_below=self.layout.notes_below)
         self.races = [r for r in getattr(self, "races", []) if r in self.mobjects] + [race]
         for p in race.paths:
             self.add_fixed_orientation_mobjects(p.dot, p.marker)
         return race
 
     def place_legend(self, race: Race):
-        return self.place(race.legend, self.layout.legend, align=UP + (LEFT if self.layout.legend_columns > 1 else RIGHT))
+        # stacked under the surface: sit on the slot's floor, so the surface gets the height left over
+        vertical = DOWN if self.layout.stacked else UP
+        return self.place(race.legend, self.layout.legend, align=vertical + (LEFT if self.layout.stacked else RIGHT))
 
     def make_panel(self, key: str) -> UpdatePanel:
         run = self.desc.runs[key]

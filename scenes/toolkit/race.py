@@ -155,7 +155,7 @@ class Legend(VGroup):
     family never changes while an animation holds it.
     """
 
-    def __init__(self, paths: list[RacePath], font_size: int = 18, columns: int = 1, notes_below: bool = False):
+    def __init__(self, paths: list[RacePath], font_size: int = 18, notes_below: bool = False):
         super().__init__()
         self.paths = paths
         self.rows = VGroup()
@@ -173,11 +173,7 @@ class Legend(VGroup):
             row.add(note)
             self.notes.append(note if status else None)
             self.rows.add(row)
-        if columns > 1 and len(self.rows) > 1:
-            self.rows.arrange_in_grid(cols=min(columns, len(self.rows)), col_alignments="l" * min(columns, len(self.rows)),
-                                      buff=(0.5, 0.12))
-        else:
-            self.rows.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        self.rows.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
         self.add(self.rows)
         self.add_updater(lambda m: m._refresh())
 
@@ -201,11 +197,11 @@ class Race(VGroup):
     """Several racers on one surface with a shared step tracker and a legend."""
 
     def __init__(self, loss_surface: LossSurface, racers: list[Racer], step: ValueTracker | None = None,
-                 camera=None, legend_font_size: int = 18, legend_columns: int = 1, notes_below: bool = False):
+                 camera=None, legend_font_size: int = 18, notes_below: bool = False):
         super().__init__()
         self.step = step or ValueTracker(0)
         self.paths = [RacePath(loss_surface, r, self.step, camera) for r in racers]
-        self.legend = Legend(self.paths, font_size=legend_font_size, columns=legend_columns, notes_below=notes_below)
+        self.legend = Legend(self.paths, font_size=legend_font_size, notes_below=notes_below)
         self.add(*self.paths)
 
     @property

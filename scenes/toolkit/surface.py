@@ -142,10 +142,16 @@ class LossSurface(Group):
         return pts + np.array([0.0, 0.0, lift])
 
     def bounding_corners(self) -> np.ndarray:
-        """The eight corners of the box the surface is drawn in (domain x z-range), for framing."""
+        """What must be in view when framing: the drawn surface (its clipped heights on a coarse grid)
+        and the floor its contours are drawn on. Tighter than the whole z-range box, whose empty top
+        corners would shrink the picture for nothing."""
         (x0, x1), (y0, y1) = self.loss.domain
-        z0, z1 = self.loss.z_range
-        return np.array([self.axes.c2p(x, y, z) for x in (x0, x1) for y in (y0, y1) for z in (z0, z1)])
+        z0 = self.loss.z_range[0]
+        xs, ys = np.linspace(x0, x1, 17), np.linspace(y0, y1, 17)
+        X, Y = np.meshgrid(xs, ys, indexing="ij")
+        top = self.surface_points(np.column_stack([X.ravel(), Y.ravel()]))
+        floor = np.array([self.axes.c2p(x, y, z0) for x in (x0, x1) for y in (y0, y1)])
+        return np.vstack([top, floor])
 
     def floor_point(self, x, y) -> np.ndarray:
         return self.axes.c2p(x, y, self.loss.z_range[0])
