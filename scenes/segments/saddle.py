@@ -65,7 +65,7 @@ def describe(short: bool = False) -> Description:
                   y0=fmt(RIDGE_START[1]), adam_y1=fmt(adam.xy[1, 1]),
                   adam_exit=adam_exit if adam_exit is not None else adam.steps)),
         Beat("outro", Show(S, ("ridge_sgd", "ridge_adam"), panel="ridge_adam", highlight=2),
-             camera=(TopDown(zoom=1.1, share=0.5), Home(share=0.5)), formats=LONG_FORM),
+             camera=(TopDown(share=0.5), Home(share=0.5)), formats=LONG_FORM),
         # the social clip: a question, the one key moment, and back to the opening picture
         Beat("social_hook", Show(S), formats=SHORT_FORM),
         Beat("social_race", Show(S, ("ridge_sgd", "ridge_adam")),
