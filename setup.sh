@@ -17,6 +17,10 @@ APT_PACKAGES=(build-essential pkg-config libcairo2-dev libpango1.0-dev python3-d
               texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm cm-super-minimal
               espeak-ng ffmpeg sox fonts-dejavu-core)
 [[ "${1:-}" == "--test" ]] && APT_PACKAGES+=(tesseract-ocr tesseract-ocr-eng)
+# Talk-deck tests drive Debian's chromium through the playwright wheel (never `playwright install`).
+[[ "${1:-}" == "--test" ]] && APT_PACKAGES+=(chromium)
+# npm packs reveal.js for the offline talk decks (below); Debian's npm only if none is installed.
+command -v npm >/dev/null || APT_PACKAGES+=(npm)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -40,5 +44,18 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".${EXTRA}"
   echo "$want" > "$stamp"
+fi
+
+# Talk decks: `manim-slides convert --offline` inlines reveal.js from its asset cache and goes to the
+# CDN only for a missing file; fill the cache (.venv/share/optviz-xdg-cache, see scenes/talk_assets.py)
+# from the npm package, whose files are the ones the CDN serves.
+if ! .venv/bin/python -m scenes.talk_assets missing >/dev/null; then
+  reveal="reveal.js@$(.venv/bin/python -m scenes.talk_assets version)"
+  echo "setup: caching $reveal for offline talk decks"
+  npm_tmp="$(mktemp -d)"
+  trap 'rm -rf "$npm_tmp"' EXIT
+  (cd "$npm_tmp" && npm pack --silent "$reveal" >/dev/null)
+  .venv/bin/python -m scenes.talk_assets install "$npm_tmp" >/dev/null
+  rm -rf "$npm_tmp"; trap - EXIT
 fi
 echo "setup: ready (.venv)"

@@ -29,17 +29,20 @@ from scenes.publish import (
     ass_captions, cover_png, finish_video, make_gif, make_webm, publish_file, write_srt_chunks,
 )
 from scenes.segments import SEGMENTS, SegmentInfo
-from scenes.settings import VOICES
+from scenes.talk_assets import converter_env, missing_assets
+from scenes.settings import SLIDES_DIR_ENV, VOICES
 from scenes.toolkit import palette
 
 ROOT = Path(__file__).resolve().parent.parent
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
-RENDERED_FORMATS = ("lecture", "social")
+RENDERED_FORMATS = ("lecture", "social", "talk")
 LECTURE_LUFS = -16.0  # long-form speech (podcasts, lectures)
 SOCIAL_LUFS = -14.0  # short-form apps
 CAPTION_PX_AT_1080 = 64
 COVER_AT = 1.0  # seconds: the hook frame (title, surface, the question being asked)
 RUNNING: set[subprocess.Popen] = set()  # Manim processes to stop on Ctrl-C
+TALK_FILE = ROOT / "scenes" / "formats" / "talk.py"
+TITLE_SCENE = "LectureTitle"  # the lecture deck's first slide
 
 
 class UsageError(Exception):
@@ -88,22 +91,17 @@ def rendered_movie(media_dir: Path, seg: SegmentInfo, fmt: str, quality: str) ->
     return found[-1]
 
 
-def render_segment(seg: SegmentInfo, fmt: str, quality: str, voice: str, media_dir: Path, short: bool,
-                   disable_caching: bool, log_dir: Path) -> Path:
-    """Run Manim's own CLI on one segment's scene in a format; returns the MP4 (captions and words beside it)."""
-    env = dict(os.environ, OPTVIZ_VOICE=voice, OPTVIZ_SHORT="1" if short else "", PYTHONUNBUFFERED="1")
-    # One media directory per segment: segments render in parallel, and Manim's Tex cache
-    # writes and deletes temporary files under media_dir/Tex that two renders would share.
-    work = segment_media_dir(media_dir, seg, fmt)
-    scene = seg.scene(fmt)
+def run_manim(file: Path, scene: str, label: str, quality: str, voice: str, work: Path, short: bool,
+              disable_caching: bool, log: Path, extra_env: dict | None = None) -> float:
+    """Manim's own CLI on one scene, in its own media directory, with progress lines; returns seconds."""
+    env = dict(os.environ, OPTVIZ_VOICE=voice, OPTVIZ_SHORT="1" if short else "", PYTHONUNBUFFERED="1",
+               **(extra_env or {}))
     cmd = [sys.executable, "-m", "manim", "render", f"-q{quality}", "--progress_bar", "none",
-           "--media_dir", str(work), str(seg.file), scene]
+           "--media_dir", str(work), str(file), scene]
     if disable_caching:
         cmd.append("--disable_caching")
-    log = log_dir / f"{seg.name}-{fmt}.log"
     start = time.monotonic()
-    _say(f"[{seg.name}] rendering {seg.title!r} as {fmt} at {QUALITIES[quality]} (voice: {voice}); log: {log}")
-    partials = work / "videos" / seg.file.stem
+    partials = work / "videos" / file.stem
     before = set(partials.rglob("partial_movie_files/*/*.mp4")) if partials.exists() else set()
     with open(log, "w") as fh:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
@@ -116,15 +114,27 @@ def render_segment(seg: SegmentInfo, fmt: str, quality: str, voice: str, media_d
                 done = len(set(partials.rglob("partial_movie_files/*/*.mp4")) - before) if partials.exists() else 0
                 if done >= shown + 10:
                     shown = done
-                    _say(f"[{seg.name}] {done} animations rendered, {time.monotonic() - start:.0f} s")
+                    _say(f"[{label}] {done} animations rendered, {time.monotonic() - start:.0f} s")
         finally:
             RUNNING.discard(proc)
     if proc.returncode != 0:
         tail = "".join(open(log).readlines()[-15:])
-        raise RuntimeError(f"rendering {seg.name} failed (exit {proc.returncode}); see {log}\n{tail}")
+        raise RuntimeError(f"rendering {label} failed (exit {proc.returncode}); see {log}\n{tail}")
+    return time.monotonic() - start
+
+
+def render_segment(seg: SegmentInfo, fmt: str, quality: str, voice: str, media_dir: Path, short: bool,
+                   disable_caching: bool, log_dir: Path, extra_env: dict | None = None) -> Path:
+    """Run Manim's own CLI on one segment's scene in a format; returns the MP4 (captions and words beside it)."""
+    # One media directory per segment: segments render in parallel, and Manim's Tex cache
+    # writes and deletes temporary files under media_dir/Tex that two renders would share.
+    log = log_dir / f"{seg.name}-{fmt}.log"
+    _say(f"[{seg.name}] rendering {seg.title!r} as {fmt} at {QUALITIES[quality]} (voice: {voice}); log: {log}")
+    seconds = run_manim(seg.file, seg.scene(fmt), seg.name, quality, voice, segment_media_dir(media_dir, seg, fmt),
+                        short, disable_caching, log, extra_env)
     mp4 = rendered_movie(media_dir, seg, fmt, quality)
     info = probe(mp4)
-    _say(f"[{seg.name}] done in {time.monotonic() - start:.0f} s: {info.duration:.1f} s of video, "
+    _say(f"[{seg.name}] done in {seconds:.0f} s: {info.duration:.1f} s of video, "
          f"{info.width}x{info.height} at {info.fps:g} fps{', with audio' if info.has_audio else ''}")
     return mp4
 
@@ -247,29 +257,29 @@ def cmd_render(args) -> Path:
     target = _choice("segment", args.target, [*SEGMENTS, "lecture"])
     fmt = _choice("format", args.format, RENDERED_FORMATS)
     quality = _choice("quality", args.quality, QUALITIES)
-    voice = _choice("voice", args.voice, VOICES)
+    # a talk is silent unless asked: the speaker talks
+    voice = _choice("voice", args.voice or ("none" if fmt == "talk" else "piper"), VOICES)
     if (args.gif or args.webm) and fmt != "social":
         raise UsageError(f"--gif and --webm go with --format social, not {fmt!r}")
     check_prerequisites(voice)
+    if fmt == "talk":
+        missing = missing_assets()
+        if missing:
+            raise UsageError(f"reveal.js for offline talk decks is missing ({', '.join(missing)}); run ./setup.sh")
     out_dir = Path(args.output_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     media_dir = Path(args.media_dir).resolve()
     log_dir = media_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     names = list(SEGMENTS) if target == "lecture" else [target]
+    if fmt == "talk":
+        return render_talk(target, names, quality, voice, media_dir, out_dir, log_dir, args)
     suffix = QUALITIES[quality] + ("-short" if args.short else "") + ("-silent" if voice == "none" else "")
 
     def one(name):
         return cached_render(SEGMENTS[name], fmt, quality, voice, media_dir, args.short, args.disable_caching, log_dir)
 
-    pool = ThreadPoolExecutor(max_workers=max(1, min(args.jobs, len(names))))
-    try:
-        results = dict(zip(names, pool.map(one, names)))
-    except KeyboardInterrupt:
-        stop_renders()  # the workers wait on their Manim processes: end those first
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown()
+    results = dict(zip(names, run_parallel([lambda n=n: one(n) for n in names], args.jobs)))
 
     if fmt == "social":
         last = None
@@ -292,6 +302,80 @@ def cmd_render(args) -> Path:
     return dest
 
 
+def render_talk(target: str, names: list[str], quality: str, voice: str, media_dir: Path, out_dir: Path,
+                log_dir: Path, args) -> Path:
+    """A manim-slides deck: each segment's talk scene (and, for the lecture, a title slide) rendered
+    into one slides folder, words muxed into each slide when voiced, then one offline HTML and a PDF."""
+    slides = media_dir / f"talk-{QUALITIES[quality]}{'-short' if args.short else ''}-{voice}" / "slides"
+    if slides.exists():
+        shutil.rmtree(slides)  # a deck is rebuilt whole: stale slides must not join it
+    slides.mkdir(parents=True)
+    env = {SLIDES_DIR_ENV: str(slides)}
+    scenes = ([TITLE_SCENE] if target == "lecture" else []) + [SEGMENTS[n].scene("talk") for n in names]
+
+    def one(name):
+        return render_segment(SEGMENTS[name], "talk", quality, voice, media_dir, args.short, True, log_dir, env)
+
+    jobs = [lambda: run_manim(TALK_FILE, TITLE_SCENE, "title", quality, voice, media_dir / "talk-title", args.short,
+                              True, log_dir / "talk-title.log", env)] if target == "lecture" else []
+    jobs += [lambda n=n: one(n) for n in names]
+    run_parallel(jobs, args.jobs)
+    if voice != "none":
+        for scene in scenes:
+            mux_slide_audio(slides, scene)
+    dest = out_dir / f"{target}-talk.html"
+    _say(f"[{target}] converting {len(scenes)} scene(s) to one offline HTML deck and a PDF")
+    convert_deck(slides, scenes, dest, "html", ["--one-file", "--offline", "-cslide_number=true"])
+    convert_deck(slides, scenes, dest.with_suffix(".pdf"), "pdf", [])
+    return dest
+
+
+def run_parallel(jobs, n: int) -> list:
+    pool = ThreadPoolExecutor(max_workers=max(1, min(n, len(jobs))))
+    try:
+        futures = [pool.submit(job) for job in jobs]
+        return [f.result() for f in futures]
+    except KeyboardInterrupt:
+        stop_renders()  # the workers wait on their Manim processes: end those first
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown()
+
+
+def mux_slide_audio(slides: Path, scene: str) -> None:
+    """Put each slide's words into its movie: manim-slides plays Manim's per-animation movies, which
+    carry no sound. The words start with the slide; silence pads them to the slide's length."""
+    import json
+
+    deck = json.loads((slides / f"{scene}.json").read_text())
+    audio_file = slides / f"{scene}.audio.json"
+    audio = json.loads(audio_file.read_text()) if audio_file.exists() else []
+    for slide, wav in zip(deck["slides"], audio):
+        if not wav:
+            continue
+        video = Path(slide["file"])
+        tmp = video.with_suffix(".voiced.mp4")
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(video), "-i", wav, "-map", "0:v:0", "-map", "1:a:0",
+                        "-c:v", "copy", "-af", "apad", "-c:a", "aac", "-ar", "48000", "-shortest",
+                        "-movflags", "+faststart", str(tmp)], check=True)
+        os.replace(tmp, video)
+
+
+def convert_deck(slides: Path, scenes: list[str], dest: Path, to: str, options: list[str]) -> None:
+    """``manim-slides convert`` into a temporary name beside ``dest``, offline (reveal.js from the
+    project's asset cache), then renamed into place with normal permissions."""
+    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".talk-") as work:
+        tmp = Path(work) / dest.name
+        cmd = [sys.executable, "-m", "manim_slides", "convert", "--folder", str(slides), "--to", to, *options,
+               *scenes, str(tmp)]
+        r = subprocess.run(cmd, cwd=ROOT, env=converter_env(), capture_output=True, text=True)
+        if r.returncode != 0 or not tmp.exists():
+            raise RuntimeError(f"manim-slides convert --to {to} failed (exit {r.returncode}):\n"
+                               + "\n".join((r.stdout + r.stderr).splitlines()[-15:]))
+        publish_file(tmp, dest)
+
+
 def stop_renders() -> None:
     """Ctrl-C: end the Manim processes this run started, so none keeps writing."""
     for proc in list(RUNNING):
@@ -311,11 +395,13 @@ def main(argv=None) -> int:
     r = sub.add_parser("render", help="render a segment, or the whole lecture")
     r.add_argument("target", help="a segment name, or 'lecture' (all of them)")
     r.add_argument("-f", "--format", default="lecture",
-                   help="lecture (16:9, default) or social (9:16 clip under a minute, captions burned in)")
+                   help="lecture (16:9, default), social (9:16 clip under a minute, captions burned in) or "
+                        "talk (a manim-slides deck: one offline HTML with speaker notes, and a PDF)")
     r.add_argument("--gif", action="store_true", help="social: also an optimised GIF (<= 540 px, 15 fps, < 15 MB)")
     r.add_argument("--webm", action="store_true", help="social: also a VP9 + Opus WebM")
     r.add_argument("-q", "--quality", default="l", help="l|m|h|p|k as in manim (default l = 480p15)")
-    r.add_argument("--voice", default="piper", help="piper (default), espeak or none")
+    r.add_argument("--voice", default=None,
+                   help="piper, espeak or none (default: piper; for a talk none, the speaker talks)")
     r.add_argument("--short", action="store_true", help="preview cut: first words of each cue, few steps")
     r.add_argument("--disable_caching", action="store_true",
                    help="render everything afresh: no reuse of unchanged segments, no Manim cache (Manim's flag)")

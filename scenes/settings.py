@@ -12,10 +12,12 @@ as environment variables that ``optviz`` sets (and a user may set by hand):
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from manim import config
 
 VOICES = ("piper", "espeak", "none")
+SLIDES_DIR_ENV = "OPTVIZ_SLIDES_DIR"  # a talk deck's slides folder (manim-slides' --folder); default ./slides
 
 
 def voice() -> str:
@@ -35,3 +37,7 @@ def surface_resolution() -> int:
     if short():
         return 12
     return 32 if config.pixel_height <= 1080 else 48
+
+
+def slides_folder() -> Path:
+    return Path(os.environ.get(SLIDES_DIR_ENV, "slides"))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from manim import (
-    DEGREES, DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, MathTex, Text, ThreeDScene, VGroup, config,
+    DEGREES, DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, ManimColor, MathTex, Text, ThreeDScene, VGroup, config,
 )
 from manim_voiceover import VoiceoverScene
 
@@ -75,7 +75,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
     # -- set-up ----------------------------------------------------------------------------------------
     def setup(self):
         super().setup()
-        self.camera.background_color = palette.BACKGROUND
+        self.camera.background_color = ManimColor(palette.BACKGROUND)
         self.voice = settings.voice()
         self.short = settings.short()
         self.set_speech_service(make_service(self.voice), create_subcaption=True)
@@ -123,6 +123,10 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             total = max(tr.duration - 0.2, 1.0)
             spent = self.arrive(show, total)  # builds what comes, reframes the surface
             self.play_moves(list(beat.camera), show, max(total - spent, 0.5))
+
+    def hold(self, seconds: float) -> None:
+        """A still picture while words are spoken (a talk deck holds its last frame instead)."""
+        self.wait(seconds)
 
     def leave(self, show: Show) -> None:
         gone = []
@@ -212,7 +216,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             if target is not None and self.race.step.get_value() < target:
                 self.play(self.race.run(to_step=target), run_time=seconds)
             else:
-                self.wait(seconds)
+                self.hold(seconds)
             return
         shares = np.array([m.share for m in moves], float)
         times = seconds * shares / shares.sum()

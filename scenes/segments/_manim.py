@@ -14,6 +14,7 @@ import sys
 FORMAT_SCENES = {
     "Segment": ("scenes.formats.lecture", "LectureScene"),
     "Social": ("scenes.formats.social", "SocialScene"),
+    "Talk": ("scenes.formats.talk", "TalkScene"),
 }
 
 

@@ -62,6 +62,7 @@ class UpdatePanel(VGroup):
         if not values:
             rows = []
         self.labels = VGroup(*[MathTex(tex + "=", font_size=font_size - 4, color=palette.TEXT_COLOR) for tex, _ in rows])
+        self.built_width = None  # set below: new value texts are scaled as the panel has been since
         self.formatters = [f for _, f in rows]
         # Start from the step the race is at now: an updater that swapped texts during the
         # panel's own FadeIn would change its family mid-animation.
@@ -77,6 +78,7 @@ class UpdatePanel(VGroup):
         self.box.set_stroke(palette.CONTOUR_COLOR, width=1, opacity=0.5).set_fill(palette.BACKGROUND, opacity=0.78)
         self.box.move_to(self._stack()).align_to(self._stack().get_left() + LEFT * 0.2, LEFT)
         self.add(self.box, self.title, self.rule, self.table)
+        self.built_width = self.box.width
         self.highlighter = VGroup()
         self.add(self.highlighter)
         # A scene that pins this panel to the frame sets this, so parts made later
@@ -97,10 +99,10 @@ class UpdatePanel(VGroup):
             self._place(value, label)
         self._stack().arrange(DOWN, aligned_edge=LEFT, buff=0.25)
 
-    def _place(self, value, label) -> None:
+    def _place(self, value, label, scale: float = 1.0) -> None:
         """Values in one column, left-aligned just right of the widest label."""
         value.move_to(label.get_center(), coor_mask=[0, 1, 0])
-        value.align_to(self.labels.get_right() + RIGHT * 0.15, LEFT)
+        value.align_to(self.labels.get_right() + RIGHT * 0.15 * scale, LEFT)
 
     def current_step(self) -> int:
         t = self.trajectory
@@ -111,9 +113,10 @@ class UpdatePanel(VGroup):
         if k == self.shown_step:
             return
         self.shown_step = k
+        scale = self.box.width / self.built_width  # a layout may have scaled the panel to fit its slot
         for fmt, label, value in zip(self.formatters, self.labels, self.values):
-            new = self._value_text(fmt(k))
-            self._place(new, label)
+            new = self._value_text(fmt(k)).scale(scale)
+            self._place(new, label, scale)
             # Mutate in place: Manim draws an animation's moving mobjects from a list
             # taken when the animation began, so a swapped-in mobject would leave the
             # old one on screen as a ghost.

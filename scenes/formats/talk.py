@@ -1,0 +1,134 @@
+"""The talk deck: the segment's beats as manim-slides slides, paused where a speaker talks.
+
+One slide per beat, after a title slide: the slide plays the beat's picture
+(what goes, what comes, the camera and the race) and stops on its last frame;
+the speaker's notes are the beat's narration with optmath's numbers filled in.
+A beat that starts a race from its first step, with the camera still, loops:
+the race restarts while the speaker talks over it. Silent by default: without
+a voice no still frame is baked into a slide. With a voice, each slide lasts
+at least its words, and ``scenes.cli`` muxes the words into the slide's movie
+(Manim's per-animation movies, which manim-slides plays, carry no sound).
+"""
+
+from __future__ import annotations
+
+import json
+import wave
+from pathlib import Path
+
+from manim import DOWN, LEFT, FadeIn, ManimColor, Text, VGroup
+from manim_slides import Slide, ThreeDSlide
+
+from scenes.description import TALK as NAME
+from scenes.description import Beat
+from scenes.formats.layout import LECTURE
+from scenes.formats.player import FormatScene
+from scenes.settings import slides_folder
+from scenes.toolkit import palette
+from scenes.toolkit.narration import WORDS_PER_SECOND
+
+MIN_SLIDE = 0.2  # seconds: a slide that only holds a picture still needs one frame of its own
+
+
+def notes(text: str) -> str:
+    """Speaker notes are Markdown: keep the narration's characters literal."""
+    for ch in "\\*_`#[]<>":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+class TalkScene(FormatScene, ThreeDSlide):
+    format_name = NAME
+    layout = LECTURE
+    skip_reversing = True  # reversed movies are for manim-slides present's "previous"; HTML/PDF do not need them
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("output_folder", slides_folder())
+        super().__init__(**kwargs)
+
+    def setup(self):
+        super().setup()
+        self.slide_audio: list[str | None] = []  # per slide: the WAV of its words, when voiced
+
+    # -- slides -------------------------------------------------------------------------------------
+    def construct(self):
+        self.title_slide()
+        super().construct()
+        self.write_slide_audio()
+
+    def title_slide(self) -> None:
+        card = Text(self.script.title, font_size=64, color=palette.TEXT_COLOR, weight="BOLD")
+        self.fix(card)
+        self.next_slide(notes=notes(self.script.title))
+        self.slide_audio.append(None)
+        self.play(FadeIn(card), run_time=0.8)
+        self.title_card = card
+
+    def loops(self, beat: Beat) -> bool:
+        """A race that starts here from its first step, with the camera still, restarts cleanly."""
+        show = beat.show
+        return bool(show.racers) and show.racers != self.shown.racers and not beat.camera \
+            and show.surface == self.surface_key and show.to_step is None
+
+    def play_beat(self, beat: Beat) -> None:
+        if getattr(self, "title_card", None) is not None:
+            self.fade_out([self.title_card])
+            self.title_card = None
+        text = self.cue_text(beat)
+        seconds, audio = self.words(text)
+        show = beat.show
+        loop = self.loops(beat)
+        self.leave(show)
+        if loop:  # build the race's picture at the end of the previous slide: the loop is the race alone
+            self.arrive(show, seconds)
+        self.next_slide(notes=notes(text), loop=loop)
+        self.slide_audio.append(audio)
+        first = self._current_animation
+        spent = 0.0 if loop else self.arrive(show, seconds)
+        self.play_moves(list(beat.camera), show, max(seconds - spent, 0.5))
+        if self._current_animation == first:
+            self.wait(MIN_SLIDE)
+
+    def words(self, text: str) -> tuple[float, str | None]:
+        """How long the beat's words take, and their WAV when a voice speaks them."""
+        if self.voice == "none":
+            return max(1.0, len(text.split()) / WORDS_PER_SECOND), None
+        data = self.speech_service._wrap_generate_from_text(text)
+        path = Path(self.speech_service.cache_dir) / data["final_audio"]
+        with wave.open(str(path)) as w:
+            return w.getnframes() / w.getframerate(), str(path)
+
+    def hold(self, seconds: float) -> None:
+        if self.voice == "none":
+            self.wait(MIN_SLIDE)  # the deck pauses on this picture; the speaker sets the pace
+        else:
+            self.wait(seconds)  # the slide lasts its words
+
+    def finish(self) -> None:
+        """The last slide stays on its picture."""
+
+    def write_slide_audio(self) -> None:
+        """``<folder>/<Scene>.audio.json``: the WAV of each slide's words (null when silent)."""
+        folder = Path(self._output_folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{type(self).__name__}.audio.json").write_text(json.dumps(self.slide_audio, indent=1))
+
+
+class LectureTitle(Slide):
+    """The lecture deck's first slide: its title and the segments in teaching order."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("output_folder", slides_folder())
+        super().__init__(**kwargs)
+
+    def construct(self):
+        from scenes.segments import SEGMENTS
+
+        self.camera.background_color = ManimColor(palette.BACKGROUND)
+        head = Text("Optimizers on loss surfaces", font_size=60, color=palette.TEXT_COLOR, weight="BOLD")
+        items = VGroup(*[Text(f"{i}. {s.title}", font_size=32, color=palette.TEXT_COLOR)
+                         for i, s in enumerate(SEGMENTS.values(), 1)]).arrange(DOWN, aligned_edge=LEFT)
+        card = VGroup(head, items).arrange(DOWN, buff=0.6)
+        self.next_slide(notes="Optimizers on loss surfaces: " + ", ".join(s.title for s in SEGMENTS.values()))
+        self.play(FadeIn(card), run_time=0.8)
+

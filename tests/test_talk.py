@@ -1,0 +1,114 @@
+"""Talk decks, tested the way a speaker uses them: rendered for real (short cut), opened from disk in
+headless Chromium with the network cut off, stepped with the arrow key, notes read, a frame looked at."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+from browser import current_notes, offline_page, press, screenshot, slide_index, video_time_advances
+from scenes.description import TALK
+from scenes.script import Script
+from scenes.segments import SEGMENTS
+from scenes.toolkit.narration import shorten
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.render
+
+
+def _optviz(*args, timeout=1800):
+    return subprocess.run([sys.executable, "-m", "scenes.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def _expected_notes(name: str) -> list[str]:
+    """The title, then each beat's narration with optmath's numbers, as the short cut speaks it."""
+    script, d = Script(name), SEGMENTS[name].describe(short=True)
+    return [script.title] + [shorten(script.text(b.cue, **b.numbers)) for b in d.beats_for(TALK)]
+
+
+def _deck(slides_root: Path, scene: str) -> dict:
+    (found,) = slides_root.glob(f"talk-*/slides/{scene}.json")
+    return json.loads(found.read_text())
+
+
+def _plain(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+@pytest.fixture(scope="module")
+def saddle_deck(tmp_path_factory):
+    base = tmp_path_factory.mktemp("talk")
+    r = _optviz("render", "saddle", "--format", "talk", "--short", "-o", str(base / "out"), "--media-dir",
+                str(base / "media"))
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    html = Path(r.stdout.strip().splitlines()[-1])
+    assert html == base / "out" / "saddle-talk.html"
+    return base, html
+
+
+def test_slides_are_the_beats_with_their_narration_as_notes(saddle_deck):
+    base, _ = saddle_deck
+    deck = _deck(base / "media", "SaddleTalk")
+    assert [_plain(s["notes"]) for s in deck["slides"]] == _expected_notes("saddle")
+    assert any(s["loop"] for s in deck["slides"])  # a race that restarts while the speaker talks
+    for s in deck["slides"]:  # silent by default: the speaker talks
+        with av.open(s["file"]) as c:
+            assert not c.streams.audio
+
+
+def test_pdf_has_a_page_per_slide_and_html_loads_nothing_remote(saddle_deck):
+    base, html = saddle_deck
+    pdf = html.with_suffix(".pdf").read_bytes()
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == len(_expected_notes("saddle"))
+    text = html.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", text)
+    assert "Reveal" in text
+    assert text.count('data-background-video="data:video/mp4') == len(_expected_notes("saddle"))  # embedded
+    assert sorted(p.name for p in html.parent.iterdir()) == ["saddle-talk.html", "saddle-talk.pdf"]
+
+
+def test_deck_plays_offline_in_a_real_browser(saddle_deck, tmp_path):
+    _, html = saddle_deck
+    notes = _expected_notes("saddle")
+    with offline_page(html) as deck:
+        page = deck.page
+        assert slide_index(page) == 0
+        assert video_time_advances(page)  # the first slide's video plays
+        press(page, "ArrowRight")
+        assert slide_index(page) == 1
+        assert _plain(current_notes(page)).strip() == notes[1]
+        page.wait_for_timeout(2500)  # the intro has faded the surface in
+        shot = tmp_path / "slide2.png"
+        screenshot(page, shot)
+        assert deck.blocked == []  # no request left file:
+    img = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    blue = (img[..., 2] > img[..., 0] + 40) & (img[..., 2] > 90)  # the surface's blues
+    assert blue.mean() > 0.05, "the surface is not on the second slide"
+
+
+def test_talk_with_a_voice_carries_each_slide_s_words(tmp_path):
+    r = _optviz("render", "saddle", "--format", "talk", "--short", "--voice", "piper", "-o", str(tmp_path / "out"),
+                "--media-dir", str(tmp_path / "media"))
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    deck = _deck(tmp_path / "media", "SaddleTalk")
+    voiced = 0
+    for s in deck["slides"][1:]:
+        with av.open(s["file"]) as c:
+            if c.streams.audio:
+                voiced += 1
+                a = c.streams.audio[0]
+                assert a.codec_context.sample_rate == 48000
+    assert voiced == len(deck["slides"]) - 1  # every beat speaks; the title slide is silent
+
+
+def test_talk_bad_input_is_one_line_and_exit_2(tmp_path):
+    r = _optviz("render", "saddle", "--format", "talk", "--gif", "-o", str(tmp_path / "out"))
+    assert r.returncode == 2 and r.stderr.strip() == "optviz: error: --gif and --webm go with --format social, not 'talk'"
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

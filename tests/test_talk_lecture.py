@@ -1,0 +1,33 @@
+"""The lecture as one deck: a title slide, then each segment as a section with its own title slide."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scenes.description import TALK
+from scenes.segments import SEGMENTS
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.render
+
+
+def test_lecture_deck_has_a_title_and_every_segment(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "scenes.cli", "render", "lecture", "--format", "talk", "--short",
+                        "-o", str(tmp_path / "out"), "--media-dir", str(tmp_path / "media")],
+                       cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    html = Path(r.stdout.strip().splitlines()[-1])
+    assert html == tmp_path / "out" / "lecture-talk.html" and html.with_suffix(".pdf").exists()
+    (slides,) = (tmp_path / "media").glob("talk-*/slides")
+    title = json.loads((slides / "LectureTitle.json").read_text())["slides"]
+    assert len(title) == 1 and all(s.title in title[0]["notes"] for s in SEGMENTS.values())
+    for seg in SEGMENTS.values():
+        deck = json.loads((slides / f"{seg.scene('talk')}.json").read_text())["slides"]
+        assert len(deck) == 1 + len(seg.describe(short=True).beats_for(TALK))
+        assert deck[0]["notes"].replace("\\", "") == seg.title
+    text = html.read_text(encoding="utf-8")
+    slides_in_html = text.count('data-background-video="data:video/mp4')  # each slide's movie, embedded
+    assert slides_in_html == 1 + sum(1 + len(s.describe(short=True).beats_for(TALK)) for s in SEGMENTS.values())
