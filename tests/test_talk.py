@@ -53,11 +53,19 @@ def saddle_deck(tmp_path_factory):
     return base, html
 
 
+def _stops(deck: dict) -> list[dict]:
+    """The slides a speaker steps through: a looping beat's lead-in moves on by itself."""
+    return [s for s in deck["slides"] if not s["auto_next"]]
+
+
 def test_slides_are_the_beats_with_their_narration_as_notes(saddle_deck):
     base, _ = saddle_deck
     deck = _deck(base / "media", "SaddleTalk")
-    assert [_plain(s["notes"]) for s in deck["slides"]] == _expected_notes("saddle")
-    assert any(s["loop"] for s in deck["slides"])  # a race that restarts while the speaker talks
+    assert [_plain(s["notes"]) for s in _stops(deck)] == _expected_notes("saddle")
+    loops = [i for i, s in enumerate(deck["slides"]) if s["loop"]]
+    assert loops  # a race that restarts while the speaker talks
+    for i in loops:  # ... led in by a slide that changes the picture and moves on by itself
+        assert deck["slides"][i - 1]["auto_next"] and deck["slides"][i - 1]["notes"] == deck["slides"][i]["notes"]
     for s in deck["slides"]:  # silent by default: the speaker talks
         with av.open(s["file"]) as c:
             assert not c.streams.audio
@@ -65,12 +73,13 @@ def test_slides_are_the_beats_with_their_narration_as_notes(saddle_deck):
 
 def test_pdf_has_a_page_per_slide_and_html_loads_nothing_remote(saddle_deck):
     base, html = saddle_deck
+    slides = _deck(base / "media", "SaddleTalk")["slides"]
     pdf = html.with_suffix(".pdf").read_bytes()
-    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == len(_expected_notes("saddle"))
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == len(slides)
     text = html.read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", text)
     assert "Reveal" in text
-    assert text.count('data-background-video="data:video/mp4') == len(_expected_notes("saddle"))  # embedded
+    assert text.count('data-background-video="data:video/mp4') == len(slides)  # every movie embedded
     assert sorted(p.name for p in html.parent.iterdir()) == ["saddle-talk.html", "saddle-talk.pdf"]
 
 

@@ -4,7 +4,8 @@ One slide per beat, after a title slide: the slide plays the beat's picture
 (what goes, what comes, the camera and the race) and stops on its last frame;
 the speaker's notes are the beat's narration with optmath's numbers filled in.
 A beat that starts a race from its first step, with the camera still, loops:
-the race restarts while the speaker talks over it. Silent by default: without
+the race restarts while the speaker talks over it (the change of picture before
+it is a slide of its own that moves on by itself, so the loop is the race alone). Silent by default: without
 a voice no still frame is baked into a slide. With a voice, each slide lasts
 at least its words, and ``scenes.cli`` muxes the words into the slide's movie
 (Manim's per-animation movies, which manim-slides plays, carry no sound).
@@ -49,6 +50,7 @@ class TalkScene(FormatScene, ThreeDSlide):
     def setup(self):
         super().setup()
         self.slide_audio: list[str | None] = []  # per slide: the WAV of its words, when voiced
+        self.title_card = None
 
     # -- slides -------------------------------------------------------------------------------------
     def construct(self):
@@ -65,26 +67,31 @@ class TalkScene(FormatScene, ThreeDSlide):
         self.title_card = card
 
     def loops(self, beat: Beat) -> bool:
-        """A race that starts here from its first step, with the camera still, restarts cleanly."""
+        """A race that starts here from its first step, with the camera still, restarts cleanly
+        (silent decks only: a voiced slide would repeat its words)."""
         show = beat.show
-        return bool(show.racers) and show.racers != self.shown.racers and not beat.camera \
-            and show.surface == self.surface_key and show.to_step is None
+        return self.voice == "none" and bool(show.racers) and show.racers != self.shown.racers \
+            and not beat.camera and show.surface == self.surface_key and show.to_step is None
 
     def play_beat(self, beat: Beat) -> None:
-        if getattr(self, "title_card", None) is not None:
-            self.fade_out([self.title_card])
-            self.title_card = None
+        """The beat's slide: what goes, what comes, then the camera and the race. A looping beat is two
+        slides: the change of picture, which moves on by itself, then the race alone, which loops."""
         text = self.cue_text(beat)
         seconds, audio = self.words(text)
         show = beat.show
         loop = self.loops(beat)
-        self.leave(show)
-        if loop:  # build the race's picture at the end of the previous slide: the loop is the race alone
-            self.arrive(show, seconds)
-        self.next_slide(notes=notes(text), loop=loop)
-        self.slide_audio.append(audio)
+        self.next_slide(notes=notes(text), auto_next=loop)
+        self.slide_audio.append(None if loop else audio)
         first = self._current_animation
-        spent = 0.0 if loop else self.arrive(show, seconds)
+        if self.title_card is not None:
+            self.fade_out([self.title_card])
+            self.title_card = None
+        self.leave(show)
+        spent = self.arrive(show, seconds)
+        if loop:
+            self.next_slide(notes=notes(text), loop=True)
+            self.slide_audio.append(None)
+            first, spent = self._current_animation, 0.0
         self.play_moves(list(beat.camera), show, max(seconds - spent, 0.5))
         if self._current_animation == first:
             self.wait(MIN_SLIDE)
