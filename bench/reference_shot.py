@@ -121,7 +121,7 @@ class StockShot(ThreeDScene):
 
 
 def segment_camera_class() -> type:
-    """The camera the lecture's segments render with (``Segment.__init__`` sets it).
+    """The camera the segments render with (``FormatScene.__init__`` sets it).
 
     The project draws its mesh as one ``MeshSurface`` that only ``MeshCamera``
     knows how to draw: under a plain ThreeDCamera the surface silently does not
