@@ -121,3 +121,20 @@ def test_talk_bad_input_is_one_line_and_exit_2(tmp_path):
     r = _optviz("render", "saddle", "--format", "talk", "--gif", "-o", str(tmp_path / "out"))
     assert r.returncode == 2 and r.stderr.strip() == "optviz: error: --gif and --webm go with --format social, not 'talk'"
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_talk_without_offline_reveal_js_says_what_to_run(tmp_path):
+    """No reveal.js in the project's asset cache: one line naming it and ./setup.sh, exit 2, nothing written."""
+    from scenes.talk_assets import CACHE_DIR
+
+    aside = CACHE_DIR.with_name(CACHE_DIR.name + ".aside")
+    CACHE_DIR.rename(aside)
+    try:
+        r = _optviz("render", "saddle", "--format", "talk", "-o", str(tmp_path / "out"), "--media-dir",
+                    str(tmp_path / "media"))
+    finally:
+        aside.rename(CACHE_DIR)
+    assert r.returncode == 2
+    (line,) = r.stderr.strip().splitlines()
+    assert line.startswith("optviz: error: reveal.js for offline talk decks is missing (") and line.endswith("run ./setup.sh")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
