@@ -34,18 +34,32 @@ def _parse_hyper(items: list[str]) -> dict:
     return hyper
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write beside the target and rename, so a failed run leaves no half file.
+def normal_file_mode() -> int:
+    """The mode any program's new file gets (0666 less the umask), not mkstemp's 0600, so a file
+    written through a temporary name can be shared or served like the user's other files.
 
-    The file gets the mode any program's new file gets (0666 less the umask), not mkstemp's 0600,
-    so it can be shared or served like the user's other files.
+    The umask is read from /proc rather than set and restored (``os.umask`` is a race in threads).
     """
+    mask = None
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    mask = int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    if mask is None:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write beside the target and rename, so a failed run leaves no half file (normal file mode)."""
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
     try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.fchmod(fd, 0o666 & ~mask)
+        os.fchmod(fd, normal_file_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)

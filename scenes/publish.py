@@ -35,6 +35,8 @@ from typing import Iterator
 import av
 import srt
 
+from optmath.cli import normal_file_mode, write_atomically
+
 log = logging.getLogger(__name__)
 
 __all__ = ["Loudness", "measure_loudness", "is_faststart", "finish_video", "ass_captions", "write_srt_chunks",
@@ -53,32 +55,13 @@ _PAUSE_BREAK = 0.5          # s; a pause this long reads like punctuation when c
 
 # --------------------------------------------------------------------------- files and processes
 
-def _umask() -> int:
-    """The process umask, read without changing it (os.umask is a set-and-return race in threads)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    old = os.umask(0o022)
-    os.umask(old)
-    return old
-
-
-def _normal_mode() -> int:
-    """What open(..., 'w') would have given: mkstemp's 0600 would hide published files from a web server."""
-    return 0o666 & ~_umask()
-
-
 def _fsync(path: Path) -> None:
     with open(path, "rb") as fh:
         os.fsync(fh.fileno())
 
 
 @contextmanager
-def _staged(dest: str | os.PathLike, *, allow_empty: bool = False) -> Iterator[tuple[Path, Path]]:
+def _staged(dest: str | os.PathLike) -> Iterator[tuple[Path, Path]]:
     """Yield (work dir, temp output) beside ``dest``; on success the output is renamed onto ``dest``.
 
     The work directory holds every intermediate too, so one rmtree on any exit, including
@@ -90,18 +73,13 @@ def _staged(dest: str | os.PathLike, *, allow_empty: bool = False) -> Iterator[t
     try:
         out = work / ("out" + dest.suffix)
         yield work, out
-        if not out.is_file() or (out.stat().st_size == 0 and not allow_empty):
+        if not out.is_file() or out.stat().st_size == 0:
             raise RuntimeError(f"ffmpeg wrote nothing for {dest}")
-        os.chmod(out, _normal_mode())
+        os.chmod(out, normal_file_mode())
         _fsync(out)
         os.replace(out, dest)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _write_text(dest: str | os.PathLike, text: str) -> None:
-    with _staged(dest, allow_empty=True) as (_, out):
-        out.write_text(text, encoding="utf-8")
 
 
 def _ffmpeg(args: list[str], *, cwd: Path | None = None) -> str:
@@ -575,7 +553,7 @@ def write_srt_chunks(cues: list[dict], dest: str | os.PathLike, *, words_per_chu
     subs = [srt.Subtitle(i, dt.timedelta(milliseconds=round(c.start * 1000)),
                          dt.timedelta(milliseconds=round(c.end * 1000)), c.text)
             for i, c in enumerate(_chunks(cues, words_per_chunk), start=1)]
-    _write_text(dest, srt.compose(subs))
+    write_atomically(str(dest), srt.compose(subs))
 
 
 # --------------------------------------------------------------------------- derived files
@@ -664,7 +642,7 @@ def publish_file(src: str | os.PathLike, dest: str | os.PathLike) -> None:
         with os.fdopen(fd, "wb") as fh, open(src, "rb") as inp:
             shutil.copyfileobj(inp, fh, 1 << 20)
             fh.flush()
-            os.fchmod(fh.fileno(), _normal_mode())
+            os.fchmod(fh.fileno(), normal_file_mode())
             os.fsync(fh.fileno())
         os.replace(tmp, dest)
     except BaseException:
