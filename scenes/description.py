@@ -205,9 +205,10 @@ def steps(n: int, short: bool, short_steps: int = 12) -> int:
     return min(n, short_steps) if short else n
 
 
-def exit_step(traj: optmath.Trajectory) -> int | None:
-    """The step at which a path leaves its surface's plotted domain (or diverges), None if it stays."""
-    inside = traj.surface.in_domain(traj.xy)
+def exit_step(traj: optmath.Trajectory, surface: optmath.Surface | None = None) -> int | None:
+    """The step at which a path leaves the plotted domain (its surface's, or ``surface``'s), or
+    diverges; None if it stays."""
+    inside = (surface or traj.surface).in_domain(traj.xy)
     if inside.all():
         return None
     return int(np.argmin(inside))

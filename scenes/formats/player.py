@@ -150,8 +150,6 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         if self.loss is not None and self.loss not in self.mobjects:
             self.loss = self.title = None
             self.surface_key = None
-        self.shown = replace(show, racers=show.racers if self.race is not None else (),
-                             panel=show.panel if self.panel is not None else None)
 
     def arrive(self, show: Show, total: float) -> float:
         """Build and fade in what the beat shows that is not up yet; returns the seconds spent."""

@@ -31,7 +31,7 @@ class SegmentInfo:
 
     def scene(self, fmt: str = "lecture") -> str:
         """The scene class Manim renders for a format."""
-        return scene_name(self.name, {"lecture": "Segment", "social": "Social", "talk": "Talk"}[fmt])
+        return scene_name(self.name, fmt)
 
     def describe(self, short: bool = False):
         return importlib.import_module(self.module).describe(short=short)

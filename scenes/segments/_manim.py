@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import sys
 
-# class-name suffix -> format scene (module path, class name)
+# format -> (class-name suffix, the format's scene: module path, class name)
 FORMAT_SCENES = {
-    "Segment": ("scenes.formats.lecture", "LectureScene"),
-    "Social": ("scenes.formats.social", "SocialScene"),
-    "Talk": ("scenes.formats.talk", "TalkScene"),
+    "lecture": ("Segment", "scenes.formats.lecture", "LectureScene"),
+    "social": ("Social", "scenes.formats.social", "SocialScene"),
+    "talk": ("Talk", "scenes.formats.talk", "TalkScene"),
 }
 
 
-def scene_name(segment: str, fmt_suffix: str) -> str:
-    """``saddle`` -> ``SaddleSegment``; ``fair-race`` -> ``FairRaceSocial``."""
-    return "".join(part.capitalize() for part in segment.replace("_", "-").split("-")) + fmt_suffix
+def scene_name(segment: str, fmt: str) -> str:
+    """The scene class of a segment in a format: ``saddle``, lecture -> ``SaddleSegment``;
+    ``fair-race``, social -> ``FairRaceSocial``."""
+    return "".join(part.capitalize() for part in segment.replace("_", "-").split("-")) + FORMAT_SCENES[fmt][0]
 
 
 def scene_exports(module_name: str, segment: str):
     """``__getattr__`` and ``__dir__`` for a segment module: its scene class in every format."""
-    wanted = {scene_name(segment, suffix): suffix for suffix in FORMAT_SCENES}
+    wanted = {scene_name(segment, fmt): fmt for fmt in FORMAT_SCENES}
 
     def __getattr__(name: str):
         if name not in wanted:
@@ -33,7 +34,7 @@ def scene_exports(module_name: str, segment: str):
         import importlib
 
         module = sys.modules[module_name]
-        base_module, base_name = FORMAT_SCENES[wanted[name]]
+        _, base_module, base_name = FORMAT_SCENES[wanted[name]]
         base = getattr(importlib.import_module(base_module), base_name)
         cls = type(name, (base,), {"segment": segment, "describe": staticmethod(module.describe),
                                    "__module__": module_name, "__qualname__": name})

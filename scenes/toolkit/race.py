@@ -16,6 +16,7 @@ from manim import (
 )
 
 from optmath import Trajectory
+from scenes.description import exit_step
 from scenes.toolkit import palette
 from scenes.toolkit.surface import LossSurface
 
@@ -38,10 +39,9 @@ class Racer:
 def _exit_step(loss_surface: LossSurface, traj: Trajectory) -> tuple[int, np.ndarray | None]:
     """Last step drawn inside the plot, and where the path crosses the plot's edge (if it does)."""
     surf = loss_surface.loss
-    inside = surf.in_domain(traj.xy)
-    if inside.all():
+    k = exit_step(traj, surf)  # first step outside the plot (or NaN)
+    if k is None:
         return traj.steps, None
-    k = int(np.argmin(inside))  # first step outside the plot (or NaN)
     if k == 0:
         return 0, traj.xy[0]
     a, b = traj.xy[k - 1], traj.xy[k]
