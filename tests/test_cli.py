@@ -3,13 +3,13 @@
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 
 import numpy as np
 
 import optmath
+from helpers import normal_mode
 
 
 def run(*args, cwd=None):
@@ -35,9 +35,7 @@ def test_json_file_is_written(tmp_path):
     assert doc["optimizer"] == "sgd" and doc["hyper"]["lr"] == 0.6 and doc["diverged_at"] is not None
     assert doc["points"][-1]["x"] is None
     assert [p.name for p in tmp_path.iterdir()] == ["bowl.json"]
-    mask = os.umask(0)
-    os.umask(mask)
-    assert out.stat().st_mode & 0o777 == 0o666 & ~mask  # the user's normal mode, not a temp file's 0600
+    assert out.stat().st_mode & 0o777 == normal_mode()  # the user's normal mode, not a temp file's 0600
 
 
 def test_bad_input_is_one_line_exit_2_and_no_file(tmp_path):

@@ -7,12 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from helpers import optviz
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def optviz(*args, env=None, cwd=None):
-    return subprocess.run([sys.executable, "-m", "scenes.cli", *args], capture_output=True, text=True,
-                          cwd=cwd or ROOT, env=env or os.environ.copy())
 
 
 @pytest.mark.parametrize("args,needle", [

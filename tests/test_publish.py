@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 import srt
 
+from helpers import normal_mode
 from scenes import publish
 from scenes.publish import (ass_captions, cover_png, finish_video, is_faststart, make_gif, make_webm,
                             measure_loudness, publish_file, write_srt_chunks)
@@ -68,12 +69,6 @@ def media(tmp_path_factory):
     return ns
 
 
-def _normal_mode():
-    old = os.umask(0)
-    os.umask(old)
-    return 0o666 & ~old
-
-
 def _streams(path):
     with av.open(str(path)) as c:
         v = c.streams.video[0].codec_context if c.streams.video else None
@@ -114,7 +109,7 @@ def test_finished_video_is_ready_to_post(media, tmp_path, target):
     assert s.title == "Publish test" and s.chapters == [(0.0, "One"), (2.0, "Two")]
     assert not is_faststart(media.speech) and is_faststart(dest)
     assert _video_packets(dest) == _video_packets(media.speech)      # stream-copied, not re-encoded
-    assert dest.stat().st_mode & 0o777 == _normal_mode()
+    assert dest.stat().st_mode & 0o777 == normal_mode()
     assert _listing(tmp_path) == ["clip.mp4"]
 
 
@@ -267,7 +262,7 @@ def test_srt_has_the_same_few_word_chunks(tmp_path):
     assert all(1 <= len(s.content.split()) <= 3 for s in subs)
     assert " ".join(s.content for s in subs).split() == [w["text"] for c in CUES for w in c["words"]]
     assert subs[0].start.total_seconds() == 0.2
-    assert dest.stat().st_mode & 0o777 == _normal_mode()
+    assert dest.stat().st_mode & 0o777 == normal_mode()
     assert _listing(tmp_path) == ["captions.srt"]
 
 
@@ -316,7 +311,7 @@ def test_cover_png(media, tmp_path):
     with av.open(str(dest)) as c:
         f = next(c.decode(video=0))
         assert (f.width, f.height) == (W, H)
-    assert dest.stat().st_mode & 0o777 == _normal_mode()
+    assert dest.stat().st_mode & 0o777 == normal_mode()
     with pytest.raises(ValueError):
         cover_png(media.speech, 60.0, tmp_path / "late.png")
     assert _listing(tmp_path) == ["cover.png"]
@@ -334,7 +329,7 @@ def test_gif_fits_width_rate_and_size(media, tmp_path):
     make_gif(media.speech, dest, max_width=360)
     width, n, duration = _gif_facts(dest)
     assert width <= 360 and n / SECONDS <= 15.01 and dest.stat().st_size < 15_000_000
-    assert dest.stat().st_mode & 0o777 == _normal_mode()
+    assert dest.stat().st_mode & 0o777 == normal_mode()
     assert _listing(tmp_path) == ["clip.gif"]
 
 
@@ -353,7 +348,7 @@ def test_webm_is_vp9_and_opus(media, tmp_path):
     with av.open(str(dest)) as c:
         assert c.streams.video[0].codec_context.name == "vp9"
         assert c.streams.audio[0].codec_context.name == "opus"
-    assert dest.stat().st_mode & 0o777 == _normal_mode()
+    assert dest.stat().st_mode & 0o777 == normal_mode()
     assert _listing(tmp_path) == ["clip.webm"]
 
 
@@ -366,7 +361,7 @@ def test_publish_file_replaces_atomically_with_normal_mode(tmp_path):
     (out / "video.mp4").write_bytes(b"old")
     publish_file(src, out / "video.mp4")
     assert (out / "video.mp4").read_bytes() == src.read_bytes()
-    assert (out / "video.mp4").stat().st_mode & 0o777 == _normal_mode()
+    assert (out / "video.mp4").stat().st_mode & 0o777 == normal_mode()
     assert _listing(out) == ["video.mp4"]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import srt
 
+from helpers import normal_mode, optviz
 from scenes.cli import rendered_movie
 from scenes.media import chapters, probe
 from scenes.publish import is_faststart, measure_loudness
@@ -40,9 +41,8 @@ def _check_captions(path: Path, duration: float, at_least: int):
 def silent_lecture(tmp_path_factory):
     base = tmp_path_factory.mktemp("lecture")
     out, media = base / "out", base / "media"
-    r = subprocess.run([sys.executable, "-m", "scenes.cli", "render", "lecture", "-q", "l", "--short",
-                        "--voice", "none", "--disable_caching", "-o", str(out), "--media-dir", str(media)],
-                       cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    r = optviz("render", "lecture", "-q", "l", "--short", "--voice", "none", "--disable_caching", "-o", out,
+               "--media-dir", media)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     return r, out, media
 
@@ -68,7 +68,7 @@ def test_lecture_is_joined_with_chapters_and_captions(silent_lecture):
     assert sorted(p.name for p in out.iterdir()) == ["lecture-480p15-short-silent.mp4",
                                                      "lecture-480p15-short-silent.srt"]
     info = probe(main)
-    assert is_faststart(main) and oct(main.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+    assert is_faststart(main) and oct(main.stat().st_mode & 0o777) == oct(normal_mode())
     parts = [probe(rendered_movie(media, s, "lecture", "l")).duration for s in SEGMENTS.values()]
     assert info.duration == pytest.approx(sum(parts), abs=0.3)
     marks = chapters(main)
@@ -95,9 +95,8 @@ def test_plain_manim_cli_renders_a_narrated_segment(tmp_path):
 
 def test_unchanged_segment_is_reused_not_rendered_again(silent_lecture):
     r, out, media = silent_lecture
-    again = subprocess.run([sys.executable, "-m", "scenes.cli", "render", "cubic", "-q", "l", "--short",
-                            "--voice", "none", "-o", str(out / "again"), "--media-dir", str(media)],
-                           cwd=ROOT, capture_output=True, text=True, timeout=600)
+    again = optviz("render", "cubic", "-q", "l", "--short", "--voice", "none", "-o", out / "again", "--media-dir",
+                   media, timeout=600)
     assert again.returncode == 0, again.stderr
     assert "unchanged since the last render: reusing" in again.stdout
     main = Path(again.stdout.strip().splitlines()[-1])
@@ -106,19 +105,10 @@ def test_unchanged_segment_is_reused_not_rendered_again(silent_lecture):
                                                  abs=0.05)
 
 
-def _umask() -> int:
-    import os
-
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def test_a_narrated_segment_is_normalised_and_fast_start(tmp_path):
     """The Piper-narrated lecture segment in out/: -16 LUFS, true peak <= -1 dBTP, moov first, normal mode."""
-    r = subprocess.run([sys.executable, "-m", "scenes.cli", "render", "saddle", "-q", "l", "--short",
-                        "-o", str(tmp_path / "out"), "--media-dir", str(tmp_path / "media")],
-                       cwd=ROOT, capture_output=True, text=True, timeout=900)
+    r = optviz("render", "saddle", "-q", "l", "--short", "-o", tmp_path / "out", "--media-dir", tmp_path / "media",
+               timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     main = Path(r.stdout.strip().splitlines()[-1])
     assert main == tmp_path / "out" / "saddle-480p15-short.mp4"
@@ -126,5 +116,5 @@ def test_a_narrated_segment_is_normalised_and_fast_start(tmp_path):
     assert loud.integrated == pytest.approx(-16, abs=1.0) and loud.true_peak <= -1.0
     assert is_faststart(main)
     for f in (main, main.with_suffix(".srt")):
-        assert f.stat().st_mode & 0o777 == 0o666 & ~_umask(), f
+        assert f.stat().st_mode & 0o777 == normal_mode(), f
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [main.name, main.with_suffix(".srt").name]

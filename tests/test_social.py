@@ -5,10 +5,8 @@ Probed: 9:16 at the quality's size, under a minute, H.264 High yuv420p + AAC 48 
 back by OCR match the words being spoken; the last frame is the first (the loop does not jump).
 """
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import av
@@ -16,6 +14,8 @@ import numpy as np
 import pytest
 import srt
 
+from helpers import normal_mode
+from helpers import optviz as _optviz
 from scenes.formats.layout import SOCIAL
 from scenes.media import probe
 from scenes.publish import is_faststart, measure_loudness
@@ -23,11 +23,6 @@ from scenes.segments import SEGMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.render
-
-
-def _optviz(*args, timeout=1800):
-    return subprocess.run([sys.executable, "-m", "scenes.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -125,11 +120,5 @@ def test_gif_and_webm_beside_the_clip(clips):
     assert gif.stat().st_size < 15_000_000
     with av.open(str(webm)) as c:
         assert c.streams.video[0].codec_context.name == "vp9" and c.streams.audio[0].codec_context.name == "opus"
-    mode = 0o666 & ~_umask()
+    mode = normal_mode()
     assert all(p.stat().st_mode & 0o777 == mode for p in (base / "extra").iterdir())
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -3,8 +3,6 @@ headless Chromium with the network cut off, stepped with the arrow key, notes re
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import av
@@ -12,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from helpers import optviz as _optviz
 from browser import current_notes, offline_page, press, screenshot, slide_index, video_time_advances
 from scenes.description import TALK
 from scenes.script import Script
@@ -20,11 +19,6 @@ from scenes.toolkit.narration import shorten
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.render
-
-
-def _optviz(*args, timeout=1800):
-    return subprocess.run([sys.executable, "-m", "scenes.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
 
 
 def _expected_notes(name: str) -> list[str]:

@@ -1,23 +1,20 @@
 """The lecture as one deck: a title slide, then each segment as a section with its own title slide."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from helpers import optviz
 from scenes.description import TALK
 from scenes.segments import SEGMENTS
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.render
 
 
 def test_lecture_deck_has_a_title_and_every_segment(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "scenes.cli", "render", "lecture", "--format", "talk", "--short",
-                        "-o", str(tmp_path / "out"), "--media-dir", str(tmp_path / "media")],
-                       cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    r = optviz("render", "lecture", "--format", "talk", "--short", "-o", tmp_path / "out", "--media-dir",
+               tmp_path / "media")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     html = Path(r.stdout.strip().splitlines()[-1])
     assert html == tmp_path / "out" / "lecture-talk.html" and html.with_suffix(".pdf").exists()
