@@ -77,7 +77,13 @@ def _cmd_list(_args) -> None:
         print(f"  {name:<19} " + ", ".join(f"{k}={v}" for k, v in defaults(name).items()))
 
 
+MAX_ROWS = 1_000_000  # a table of a million steps is ~150 MB of text: more is a typo, not a plot
+
+
 def _cmd_run(args) -> None:
+    if args.steps > MAX_ROWS:
+        raise ValueError(f"--steps {args.steps} is more than optmath run writes; use 0 to {MAX_ROWS} "
+                         "(or optmath.batch_trajectory in Python for longer runs)")
     traj = trajectory(args.surface, args.optimizer, tuple(args.start), args.steps, **_parse_hyper(args.set))
     text = FORMATS[args.format](traj)
     if args.output and args.output != "-":

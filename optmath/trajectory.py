@@ -131,6 +131,22 @@ def _check_steps(steps) -> int:
     return int(steps)
 
 
+MEMORY_LIMIT = 2 * 1024 ** 3  # bytes a run may hold; far above any video, far below a laptop's memory
+
+
+def _check_memory(steps: int, batch: tuple[int, ...], opt: Optimizer, record_state: bool, limit: int) -> None:
+    """Refuse before allocating: the arrays of a run grow with steps x starts, and a typo of a few
+    zeros would otherwise take minutes and gigabytes before failing (or swapping the machine)."""
+    paths = math.prod(batch)
+    per_step = paths * 8 * (3 + (2 + 2 * len(opt.state_names) if record_state else 0))  # xy + z (+ grad, state)
+    need = (steps + 1) * per_step
+    if need > limit:
+        most = max(limit // per_step - 1, 0)
+        raise ValueError(f"steps={steps} for {paths} path(s) needs {need / 1e9:.1f} GB of arrays; the limit is "
+                         f"{limit / 1e9:.1f} GB: use at most {most} steps"
+                         + (" (or record_state=False)" if record_state else ""))
+
+
 def _check_starts(starts) -> Array:
     try:
         p = np.array(starts, dtype=float)
@@ -144,11 +160,12 @@ def _check_starts(starts) -> Array:
 
 
 def batch_trajectory(surface: "str | Surface", optimizer: "str | Optimizer", starts, steps: int,
-                     record_state: bool = True, **hyper) -> BatchTrajectory:
+                     record_state: bool = True, memory_limit: int = MEMORY_LIMIT, **hyper) -> BatchTrajectory:
     """Run ``optimizer`` from every start in ``starts`` (shape (..., 2)) for ``steps`` steps.
 
     ``record_state=False`` keeps only the path (xy and z), not the gradients
     and optimizer state per step: for big sweeps where memory is the cost.
+    A run whose arrays would exceed ``memory_limit`` bytes is refused before it starts.
 
     Hyperparameters may be arrays: they broadcast against the batch shape, so
     ``starts=[[1, 0.25]], lr=[0.1, 0.5, 1.1]`` runs three learning rates.
@@ -158,6 +175,7 @@ def batch_trajectory(surface: "str | Surface", optimizer: "str | Optimizer", sta
     steps = _check_steps(steps)
     p0 = _check_starts(starts)
     batch = np.broadcast_shapes(p0.shape[:-1], *_hyper_shapes(opt.hyper))
+    _check_memory(steps, batch, opt, record_state, memory_limit)
     p = np.broadcast_to(p0, batch + (2,)).copy()
 
     xy = np.empty((steps + 1,) + batch + (2,))

@@ -55,3 +55,31 @@ def test_list_and_analyse():
     assert "fit-sincos" in r.stdout and "nadam" in r.stdout and "momentum_decay=0.004" in r.stdout
     r = run("analyse", "cubic")
     assert "saddle     (0.25, -0.5)" in r.stdout and "GD < 0.666667" in r.stdout
+
+
+def test_run_refuses_a_step_count_that_would_run_away(tmp_path):
+    """The issue's case: 1e8 steps used to take minutes and gigabytes; now one line, exit 2, no file."""
+    out = tmp_path / "adam.csv"
+    r = run("run", "saddle", "adam", "--start", "0.1", "0.2", "--steps", "100000000", "-o", str(out))
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "--steps 100000000" in r.stderr and "0 to 1000000" in r.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_batch_trajectory_refuses_arrays_beyond_its_memory_limit():
+    import numpy as np
+    import pytest
+
+    from optmath import batch_trajectory
+
+    starts = np.zeros((1000, 2))
+    with pytest.raises(ValueError, match=r"steps=100000 for 1000 path\(s\) needs .* GB.*use at most (\d+) steps"):
+        batch_trajectory("cubic", "adam", starts, 100_000)
+    # the number it proposes does fit, and a limit given by the caller is honoured
+    limit = 10_000_000
+    with pytest.raises(ValueError) as exc:
+        batch_trajectory("cubic", "sgd", starts[:10], 100_000, memory_limit=limit)
+    most = int(str(exc.value).split("use at most ")[1].split()[0])
+    assert batch_trajectory("cubic", "sgd", starts[:10], most, memory_limit=limit).steps == most
+    with pytest.raises(ValueError):
+        batch_trajectory("cubic", "sgd", starts[:10], most + 1, memory_limit=limit)
