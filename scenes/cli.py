@@ -4,18 +4,23 @@
     optviz render saddle -q l                    # one segment, 480p15
     optviz render lecture -q h                   # every segment, joined, with chapters and one .srt
     optviz render bowl --format social --gif     # a 9:16 clip with captions burned in, and a GIF
+    optviz new my_shot.toml                      # a commented shot file to edit
+    optviz render my_shot.toml -f social         # your own shot, in any format
+    optviz race --surface rosenbrock --optimizers sgd,adam --set adam.lr=0.01 --start -1.5 2 --steps 300
 
 Each segment is rendered by Manim's own CLI in a subprocess (so ``manim
 render scenes/segments/saddle.py SaddleSegment`` is exactly what runs), then
 finished for posting (``scenes.publish``: loudness, fast start, captions) into
-the output directory under a temporary name and renamed when complete. The
-last line printed is the path of the main file written.
+the output directory under a temporary name and renamed when complete, with
+the trajectories it shows beside it (``scenes.data_files``). The last line
+printed is the path of the main file written.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,11 +29,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from dataclasses import dataclass, field
+
+from scenes.data_files import data_dir, write_data
 from scenes.media import join_lecture, probe
 from scenes.publish import (
     ass_captions, cover_png, finish_video, make_gif, make_webm, publish_file, write_srt_chunks,
 )
 from scenes.segments import SEGMENTS, SegmentInfo
+from scenes.segments._manim import scene_name
 from scenes.talk_assets import converter_env, missing_assets
 from scenes.settings import SLIDES_DIR_ENV, VOICES
 from scenes.toolkit import palette
@@ -47,6 +56,42 @@ TITLE_SCENE = "LectureTitle"  # the lecture deck's first slide
 
 class UsageError(Exception):
     """Bad input or a missing prerequisite: one line, exit code 2."""
+
+
+@dataclass(frozen=True)
+class ShotTarget:
+    """A user's shot, rendered like a segment: ``shots/scene.py`` reads the document named in its env."""
+
+    name: str
+    title: str
+    document: Path  # a .toml shot file, or the .json that `optviz race` writes
+    file: Path = ROOT / "shots" / "scene.py"
+    env: dict = field(default_factory=dict)
+
+    def scene(self, fmt: str = "lecture") -> str:
+        return scene_name("shot", fmt)
+
+    def describe(self, short: bool = False):
+        from shots.describe import describe
+        from shots.scene import read
+
+        return describe(read(self.document), short=short)
+
+    def digest_bytes(self) -> bytes:
+        return self.document.read_bytes()
+
+
+def shot_target(document: Path) -> ShotTarget:
+    """Read and check a shot before anything renders: a bad one is a UsageError (one line, exit 2)."""
+    from shots.scene import SHOT_ENV, read
+    from shots.schema import ShotError
+
+    document = Path(document).resolve()
+    try:
+        shot = read(document)
+    except ShotError as exc:
+        raise UsageError(str(exc)) from None
+    return ShotTarget(shot.name, shot.title, document, env={SHOT_ENV: str(document)})
 
 
 def _choice(kind: str, value: str, choices) -> str:
@@ -131,7 +176,7 @@ def render_segment(seg: SegmentInfo, fmt: str, quality: str, voice: str, media_d
     log = log_dir / f"{seg.name}-{fmt}.log"
     _say(f"[{seg.name}] rendering {seg.title!r} as {fmt} at {QUALITIES[quality]} (voice: {voice}); log: {log}")
     seconds = run_manim(seg.file, seg.scene(fmt), seg.name, quality, voice, segment_media_dir(media_dir, seg, fmt),
-                        short, disable_caching, log, extra_env)
+                        short, disable_caching, log, {**seg.env, **(extra_env or {})})
     mp4 = rendered_movie(media_dir, seg, fmt, quality)
     info = probe(mp4)
     _say(f"[{seg.name}] done in {seconds:.0f} s: {info.duration:.1f} s of video, "
@@ -146,7 +191,8 @@ def inputs_digest(seg: SegmentInfo, fmt: str, quality: str, voice: str, short: b
     import manim
 
     h = hashlib.sha256()
-    for path in sorted((ROOT / "scenes").rglob("*.py")) + sorted((ROOT / "optmath").rglob("*.py")):
+    code = [path for package in ("scenes", "optmath", "shots") for path in sorted((ROOT / package).rglob("*.py"))]
+    for path in code:
         h.update(path.relative_to(ROOT).as_posix().encode())
         h.update(path.read_bytes())
     for path in sorted((ROOT / "assets").rglob("*")):
@@ -156,6 +202,7 @@ def inputs_digest(seg: SegmentInfo, fmt: str, quality: str, voice: str, short: b
     for path in (ROOT / "manim.cfg",):
         if path.exists():
             h.update(path.read_bytes())
+    h.update(seg.digest_bytes())  # a shot's own document
     h.update(f"{seg.name}|{fmt}|{quality}|{voice}|{short}|manim {manim.__version__}".encode())
     return h.hexdigest()[:16]
 
@@ -254,7 +301,18 @@ def caption_px(width: int) -> int:
 
 
 def cmd_render(args) -> Path:
-    target = _choice("segment", args.target, [*SEGMENTS, "lecture"])
+    if args.target.endswith(".toml") or os.sep in args.target:
+        target = shot_target(Path(args.target))
+        return render(args, target.name, [target])
+    name = _choice("segment", args.target, [*SEGMENTS, "lecture"])
+    if name == "lecture":
+        return render(args, "lecture", list(SEGMENTS.values()), lecture=True)
+    return render(args, name, [SEGMENTS[name]])
+
+
+def render(args, stem: str, targets: list, lecture: bool = False) -> Path:
+    """Render segments or shots in ``args.format`` and publish them as ``out/<stem>-...``: one video,
+    the lecture (parts joined, with chapters), a clip per part, or a talk deck; the data beside it."""
     fmt = _choice("format", args.format, RENDERED_FORMATS)
     quality = _choice("quality", args.quality, QUALITIES)
     # a talk is silent unless asked: the speaker talks
@@ -271,63 +329,121 @@ def cmd_render(args) -> Path:
     media_dir = Path(args.media_dir).resolve()
     log_dir = media_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    names = list(SEGMENTS) if target == "lecture" else [target]
     if fmt == "talk":
-        return render_talk(target, names, quality, voice, media_dir, out_dir, log_dir, args)
+        dest = render_talk(stem, targets, lecture, quality, voice, media_dir, out_dir, log_dir, args)
+        publish_data(targets, fmt, args.short, [dest])
+        return dest
     suffix = QUALITIES[quality] + ("-short" if args.short else "") + ("-silent" if voice == "none" else "")
 
-    def one(name):
-        return cached_render(SEGMENTS[name], fmt, quality, voice, media_dir, args.short, args.disable_caching, log_dir)
+    def one(t):
+        return cached_render(t, fmt, quality, voice, media_dir, args.short, args.disable_caching, log_dir)
 
-    results = dict(zip(names, run_parallel([lambda n=n: one(n) for n in names], args.jobs)))
+    results = run_parallel([lambda t=t: one(t) for t in targets], args.jobs)
 
     if fmt == "social":
-        last = None
-        for name in names:
-            dest = out_dir / f"{name}-social-{suffix}.mp4"
-            _say(f"[{name}] publishing the clip: captions burned in, loudness {SOCIAL_LUFS:g} LUFS")
-            publish_clip(results[name], dest, args)
-            last = dest
-        return last
-    if target != "lecture":
-        dest = out_dir / f"{target}-{suffix}.mp4"
-        publish_lecture_part(results[target], dest, voice)
+        clips = []
+        for t, mp4 in zip(targets, results):
+            dest = out_dir / f"{t.name}-social-{suffix}.mp4"
+            _say(f"[{t.name}] publishing the clip: captions burned in, loudness {SOCIAL_LUFS:g} LUFS")
+            publish_clip(mp4, dest, args)
+            publish_data([t], fmt, args.short, [dest])
+            clips.append(dest)
+        return clips[-1]
+    if not lecture:
+        dest = out_dir / f"{stem}-{suffix}.mp4"
+        publish_lecture_part(results[0], dest, voice)
+        publish_data(targets, fmt, args.short, [dest])
         return dest
-    dest = out_dir / f"lecture-{suffix}.mp4"
-    _say(f"[lecture] joining {len(names)} segments with chapters")
+    dest = out_dir / f"{stem}-{suffix}.mp4"
+    _say(f"[{stem}] joining {len(targets)} segments with chapters")
     with tempfile.TemporaryDirectory(dir=media_dir, prefix="join-") as work:
         joined = Path(work) / dest.name
-        join_lecture([(SEGMENTS[n].title, results[n], sidecar(results[n], ".srt")) for n in names], joined)
+        join_lecture([(t.title, mp4, sidecar(mp4, ".srt")) for t, mp4 in zip(targets, results)], joined)
         publish_lecture_part(joined, dest, voice)
+    publish_data(targets, fmt, args.short, [dest])
     return dest
 
 
-def render_talk(target: str, names: list[str], quality: str, voice: str, media_dir: Path, out_dir: Path,
+def publish_data(targets: list, fmt: str, short: bool, videos: list[Path]) -> None:
+    """The trajectories each video shows, as CSV and JSON in ``<video>-data/`` beside it."""
+    parts = [(t.name, t.describe(short=short)) for t in targets]
+    for video in videos:
+        write_data(parts, fmt, data_dir(video))
+
+
+def render_talk(stem: str, targets: list, lecture: bool, quality: str, voice: str, media_dir: Path, out_dir: Path,
                 log_dir: Path, args) -> Path:
-    """A manim-slides deck: each segment's talk scene (and, for the lecture, a title slide) rendered
+    """A manim-slides deck: each part's talk scene (and, for the lecture, a title slide) rendered
     into one slides folder, words muxed into each slide when voiced, then one offline HTML and a PDF."""
-    slides = media_dir / f"talk-{QUALITIES[quality]}{'-short' if args.short else ''}-{voice}" / "slides"
+    slides = media_dir / f"talk-{stem}-{QUALITIES[quality]}{'-short' if args.short else ''}-{voice}" / "slides"
     if slides.exists():
         shutil.rmtree(slides)  # a deck is rebuilt whole: stale slides must not join it
     slides.mkdir(parents=True)
     env = {SLIDES_DIR_ENV: str(slides)}
-    scenes = ([TITLE_SCENE] if target == "lecture" else []) + [SEGMENTS[n].scene("talk") for n in names]
+    scenes = ([TITLE_SCENE] if lecture else []) + [t.scene("talk") for t in targets]
 
-    def one(name):
-        return render_segment(SEGMENTS[name], "talk", quality, voice, media_dir, args.short, True, log_dir, env)
+    def one(t):
+        return render_segment(t, "talk", quality, voice, media_dir, args.short, True, log_dir, env)
 
     jobs = [lambda: run_manim(TALK_FILE, TITLE_SCENE, "title", quality, voice, media_dir / "talk-title", args.short,
-                              True, log_dir / "talk-title.log", env)] if target == "lecture" else []
-    jobs += [lambda n=n: one(n) for n in names]
+                              True, log_dir / "talk-title.log", env)] if lecture else []
+    jobs += [lambda t=t: one(t) for t in targets]
     run_parallel(jobs, args.jobs)
     if voice != "none":
         for scene in scenes:
             mux_slide_audio(slides, scene)
-    dest = out_dir / f"{target}-talk.html"
-    _say(f"[{target}] converting {len(scenes)} scene(s) to one offline HTML deck and a PDF")
+    dest = out_dir / f"{stem}-talk.html"
+    _say(f"[{stem}] converting {len(scenes)} scene(s) to one offline HTML deck and a PDF")
     convert_deck(slides, scenes, dest, "html", ["--one-file", "--offline", "-cslide_number=true"])
     convert_deck(slides, scenes, dest.with_suffix(".pdf"), "pdf", [])
     return dest
+
+
+def cmd_new(args) -> Path:
+    """A commented starting shot file; an existing file is never overwritten."""
+    from optmath.cli import write_atomically
+
+    dest = Path(args.path)
+    if dest.suffix != ".toml":
+        raise UsageError(f"{dest}: a shot file ends in .toml, e.g. optviz new my_shot.toml")
+    if dest.exists():
+        raise UsageError(f"{dest} exists; choose another name or delete it first")
+    if not dest.resolve().parent.is_dir():
+        raise UsageError(f"{dest.parent} is not a directory")
+    write_atomically(str(dest), (ROOT / "shots" / "template.toml").read_text(encoding="utf-8"))
+    _say(f"wrote a shot to edit; render it with: optviz render {dest} [--format social|talk]")
+    return dest
+
+
+def cmd_race(args) -> Path:
+    """A shot from options: checked like a file, written as JSON for the Manim process, rendered."""
+    import json
+
+    from optmath.cli import write_atomically
+    from shots.race import document, to_toml
+    from shots.schema import ShotError, from_dict
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,60}", args.name):
+        raise UsageError(f"--name {args.name!r}: letters, digits, - and _ only (it names the output files)")
+    try:
+        doc = document(args.surface, args.optimizers, args.set, args.start, args.steps, args.title, args.domain,
+                       args.z_range, args.phi, args.theta, args.move)
+        from_dict(doc, args.name)  # every check of a shot file, before anything is written
+    except ShotError as exc:
+        raise UsageError(str(exc)) from None
+    if args.save:
+        save = Path(args.save)
+        if save.suffix != ".toml":
+            raise UsageError(f"--save {save}: a shot file ends in .toml")
+        write_atomically(str(save), to_toml(doc))
+        _say(f"[{args.name}] the shot as a file: {save}")
+    shots_dir = Path(args.media_dir).resolve() / "shots"
+    shots_dir.mkdir(parents=True, exist_ok=True)
+    document_path = shots_dir / f"{args.name}.json"
+    write_atomically(str(document_path), json.dumps(doc, indent=1) + "\n")
+    target = shot_target(document_path)
+    target = ShotTarget(args.name, target.title, target.document, env=target.env)
+    return render(args, args.name, [target])
 
 
 def run_parallel(jobs, n: int) -> list:
@@ -388,12 +504,7 @@ def stop_renders() -> None:
             proc.kill()
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="optviz", description="Explainer videos of optimizers on loss surfaces.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="segments, surfaces, optimizers, qualities, voices").set_defaults(func=cmd_list)
-    r = sub.add_parser("render", help="render a segment, or the whole lecture")
-    r.add_argument("target", help="a segment name, or 'lecture' (all of them)")
+def add_output_options(r) -> None:
     r.add_argument("-f", "--format", default="lecture",
                    help="lecture (16:9, default), social (9:16 clip under a minute, captions burned in) or "
                         "talk (a manim-slides deck: one offline HTML with speaker notes, and a PDF)")
@@ -408,7 +519,48 @@ def main(argv=None) -> int:
     r.add_argument("-j", "--jobs", type=int, default=2, help="segments rendered at once (default 2)")
     r.add_argument("-o", "--output-dir", default="out", help="where the MP4 and .srt go (default ./out)")
     r.add_argument("--media-dir", default="media", help="Manim's working directory (default ./media)")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line (what was wrong and the choices) with exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def main(argv=None) -> int:
+    parser = Parser(prog="optviz", description="Explainer videos of optimizers on loss surfaces.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    sub.add_parser("list", help="segments, surfaces, optimizers, qualities, voices").set_defaults(func=cmd_list)
+    r = sub.add_parser("render", help="render a segment, the whole lecture, or your shot file")
+    r.add_argument("target", help="a segment name, 'lecture' (all of them), or a shot file (my_shot.toml)")
+    add_output_options(r)
     r.set_defaults(func=cmd_render)
+    n = sub.add_parser("new", help="write a commented shot file to edit: optviz new my_shot.toml")
+    n.add_argument("path", help="the file to write (.toml); an existing file is never overwritten")
+    n.set_defaults(func=cmd_new)
+    race = sub.add_parser("race", help="a quick shot from options: optimizers racing on a surface")
+    race.add_argument("--surface", required=True,
+                      help="a surface name (optviz list) or a formula in x and y, e.g. \"x^2 + 3*y^2\"")
+    race.add_argument("--optimizers", required=True, help="comma-separated, e.g. sgd,momentum,adam")
+    race.add_argument("--set", action="append", default=[], metavar="OPT.NAME=VALUE",
+                      help="a hyperparameter: adam.lr=0.01, momentum.momentum=0.5, adam.betas=0.9,0.99 "
+                           "(lr=0.01 sets every optimizer's); repeat for more")
+    race.add_argument("--start", nargs=2, type=float, action="append", default=[], metavar=("X", "Y"),
+                      help="a start point; repeat for more starts (each optimizer runs from each)")
+    race.add_argument("--steps", type=int, default=200, help="steps per optimizer (default 200)")
+    race.add_argument("--domain", nargs=4, type=float, metavar=("XMIN", "XMAX", "YMIN", "YMAX"),
+                      help="the plotted domain (needed with a formula)")
+    race.add_argument("--z-range", nargs=2, type=float, metavar=("ZMIN", "ZMAX"), help="heights drawn")
+    race.add_argument("--title", help="the title on screen")
+    race.add_argument("--phi", type=float, help="camera: degrees from straight down (default 62)")
+    race.add_argument("--theta", type=float, help="camera: degrees around the vertical (default -55)")
+    race.add_argument("--move", action="append", default=[],
+                      help="a camera move during the race: orbit=40, top_down, fly_to=1,1, look=70,-100, home")
+    race.add_argument("--name", default="race", help="names the output files: out/NAME-480p15.mp4 (default race)")
+    race.add_argument("--save", metavar="FILE.toml", help="also write the shot as a file to edit and render later")
+    add_output_options(race)
+    race.set_defaults(func=cmd_race)
     args = parser.parse_args(argv)
     try:
         result = args.func(args)

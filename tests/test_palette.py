@@ -232,3 +232,14 @@ def min_distance_table() -> str:
 
 if __name__ == "__main__":
     print(min_distance_table())
+
+
+def test_a_race_of_any_optimizers_gets_distinct_colours():
+    """A user's shot may mix optimizers of different SHOWN_TOGETHER groups (AdamW and Momentum share
+    sky blue): the race moves the second claimant to a free path colour; known groups keep their own."""
+    race_colors, optimizer_color = palette.race_colors, palette.optimizer_color
+    mixed = race_colors([("adamw", 0), ("momentum", 0), ("sgd", 0), ("sgd", 1), ("nadam", 0), ("nesterov", 0)])
+    assert len({c.to_hex() for c in mixed}) == 6
+    assert mixed[0] == optimizer_color("adamw") and mixed[2] == optimizer_color("sgd")
+    for group in palette.SHOWN_TOGETHER.values():
+        assert race_colors([(n, 0) for n in group]) == [optimizer_color(n) for n in group]

@@ -284,11 +284,10 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         return self.place(card, self.layout.title)
 
     def make_race(self, keys) -> Race:
-        racers = []
-        for key in keys:
-            run = self.desc.runs[key]
-            racers.append(Racer(run.trajectory, palette.optimizer_color(run.optimizer, run.variant),
-                                run.label(brief=self.layout.brief_labels)))
+        runs = [self.desc.runs[key] for key in keys]
+        colors = palette.race_colors([(run.optimizer, run.variant) for run in runs])
+        racers = [Racer(run.trajectory, color, run.label(brief=self.layout.brief_labels))
+                  for run, color in zip(runs, colors)]
         race = Race(self.loss, racers, camera=self.camera, legend_font_size=self.layout.legend_size,
                     notes_below=self.layout.notes_below)
         self.races = [r for r in getattr(self, "races", []) if r in self.mobjects] + [race]

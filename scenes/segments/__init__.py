@@ -8,7 +8,7 @@ Manim finds its scene classes (``SaddleSegment``, ``SaddleSocial``...) through
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from scenes.segments._manim import scene_name
@@ -35,6 +35,12 @@ class SegmentInfo:
 
     def describe(self, short: bool = False):
         return importlib.import_module(self.module).describe(short=short)
+
+    # what a user's shot (``scenes.cli.ShotTarget``) adds to a render, and a built-in segment does not
+    env: dict = field(default_factory=dict)
+
+    def digest_bytes(self) -> bytes:
+        return b""
 
 
 # The lecture's teaching order.

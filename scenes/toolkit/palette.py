@@ -124,3 +124,19 @@ def optimizer_color(name: str, variant: int = 0) -> ManimColor:
         return ManimColor(base)
     others = [c for c in ALTERNATES if c.lower() != base.lower()]
     return ManimColor(others[(variant - 1) % len(others)])
+
+
+def race_colors(racers: list[tuple[str, int]]) -> list[ManimColor]:
+    """Colours for one race of (optimizer, variant) runs: each its ``optimizer_color``, except that a
+    colour already claimed in this race (optimizers of different ``SHOWN_TOGETHER`` groups in a user's
+    shot) goes to the first run claiming it and the others take path colours nobody claims, so up to
+    six paths never share one."""
+    own = [optimizer_color(name, variant).to_hex().lower() for name, variant in racers]
+    claimed = {c: i for i, c in reversed(list(enumerate(own)))}  # colour -> first run that wants it
+    free = [c.lower() for c in PATH_COLORS.values() if c.lower() not in claimed]
+    out = []
+    for i, color in enumerate(own):
+        if claimed[color] != i and free:
+            color = free.pop(0)
+        out.append(ManimColor(color))
+    return out
