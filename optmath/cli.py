@@ -34,24 +34,24 @@ def _parse_hyper(items: list[str]) -> dict:
     return hyper
 
 
-def normal_file_mode() -> int:
-    """The mode any program's new file gets (0666 less the umask), not mkstemp's 0600, so a file
-    written through a temporary name can be shared or served like the user's other files.
-
-    The umask is read from /proc rather than set and restored (``os.umask`` is a race in threads).
-    """
-    mask = None
+def current_umask() -> int:
+    """The process's umask, read from /proc rather than set and restored (``os.umask`` is a race in threads)."""
     try:
         with open("/proc/self/status", encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("Umask:"):
-                    mask = int(line.split()[1], 8)
+                    return int(line.split()[1], 8)
     except (OSError, ValueError, IndexError):
         pass
-    if mask is None:
-        mask = os.umask(0o022)
-        os.umask(mask)
-    return 0o666 & ~mask
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def normal_file_mode() -> int:
+    """The mode any program's new file gets (0666 less the umask), not mkstemp's 0600, so a file
+    written through a temporary name can be shared or served like the user's other files."""
+    return 0o666 & ~current_umask()
 
 
 def write_atomically(path: str, text: str) -> None:
