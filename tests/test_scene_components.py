@@ -31,13 +31,50 @@ def test_heights_are_clipped_to_the_z_range():
 
 def test_fast_mesh_covers_the_domain_with_height_colours(saddle):
     mesh = saddle.mesh
-    assert isinstance(mesh, MeshSurface) and mesh.grid_shape == (9, 9)
-    assert mesh.face_rgb.shape == (8, 8, 3)
+    # the saddle's z-range holds all of it: nothing is cut, the mesh is the plain 8x8 grid of quads
+    assert isinstance(mesh, MeshSurface) and len(mesh.faces) == 64 and set(mesh.counts) == {4}
+    assert mesh.face_rgb.shape == (64, 3) and len(mesh.points) == 81
     corners = mesh.points.reshape(9, 9, 3)[[0, -1]][:, [0, -1]].reshape(-1, 3)
     coords = np.array([saddle.axes.p2c(c)[:2] for c in corners])
     np.testing.assert_allclose(sorted(map(tuple, coords)), [(-1.5, -1.5), (-1.5, 1.5), (1.5, -1.5), (1.5, 1.5)])
     low, high = colormap(np.array([-9.0, 9.0]), ["#000000", "#ffffff"], -1, 1)
     assert low.tolist() == [0, 0, 0] and high.tolist() == [1, 1, 1]
+
+
+def test_a_clipped_surface_ends_on_its_level_line_not_in_a_sawtooth():
+    """Issue 9: faces that cross the z-limit are cut there; whole faces were dropped before, leaving
+    teeth. Every new vertex sits on the limit, on the surface's own level line (to the mesh's
+    linear accuracy), and the area kept is the area of the domain where f is in range."""
+    from scenes.toolkit.surface import clip_faces
+
+    cubic = optmath.get_surface("cubic")
+    (x0, x1), (y0, y1) = cubic.domain
+    lo, hi = cubic.z_range
+    n = 32
+    X, Y = np.meshgrid(np.linspace(x0, x1, n + 1), np.linspace(y0, y1, n + 1), indexing="ij")
+    xyf, faces, counts = clip_faces(X, Y, cubic.f(X, Y), lo, hi)
+    assert np.all((xyf[:, 2] >= lo) & (xyf[:, 2] <= hi))
+    extra = xyf[(n + 1) ** 2:]  # the cut faces' vertices: grid corners they keep, and crossings
+    on_grid = np.isclose((extra[:, 0] - x0) / ((x1 - x0) / n) % 1, 0) | np.isclose((extra[:, 0] - x0) / ((x1 - x0) / n) % 1, 1)
+    on_grid &= np.isclose((extra[:, 1] - y0) / ((y1 - y0) / n) % 1, 0) | np.isclose((extra[:, 1] - y0) / ((y1 - y0) / n) % 1, 1)
+    cut = extra[~on_grid]
+    assert len(cut) > 0 and np.all(np.isin(cut[:, 2], [lo, hi]))
+    cell = max(x1 - x0, y1 - y0) / n
+    err = np.abs(cubic.f(cut[:, 0], cut[:, 1]) - cut[:, 2])
+    assert err.max() < 10 * cell ** 2 * 8  # linear interpolation error on a cell, f'' <= 2 + 6|y| + ...
+    # kept area (shoelace over each polygon) against the area where lo <= f <= hi, sampled finely
+    def area(face, k):
+        p = xyf[face[:k], :2]
+        return 0.5 * abs(np.dot(p[:, 0], np.roll(p[:, 1], -1)) - np.dot(p[:, 1], np.roll(p[:, 0], -1)))
+    kept = sum(area(f, k) for f, k in zip(faces, counts))
+    fx, fy = np.meshgrid(np.linspace(x0, x1, 801), np.linspace(y0, y1, 801))
+    fz = cubic.f(fx, fy)
+    truth = np.mean((fz >= lo) & (fz <= hi)) * (x1 - x0) * (y1 - y0)
+    assert kept == pytest.approx(truth, rel=0.01)
+    # a face wholly beyond the range is left out; one with a non-finite corner too
+    F = np.array([[0.0, 0.0], [0.0, np.nan]])
+    assert len(clip_faces(np.zeros((2, 2)), np.zeros((2, 2)), F, -1, 1)[1]) == 0
+    assert len(clip_faces(np.zeros((2, 2)), np.zeros((2, 2)), np.full((2, 2), 5.0), -1, 1)[1]) == 0
 
 
 def test_a_point_behind_the_ridge_is_hidden_and_one_in_front_is_not(saddle):

@@ -28,6 +28,73 @@ def _nice_step(span: float) -> float:
     return float(min((m * mag for m in (1, 2, 2.5, 5, 10)), key=lambda s: abs(s - raw)))
 
 
+def _clip_polygon(poly: list, lo: float, hi: float) -> list:
+    """Sutherland-Hodgman on (x, y, f) vertices against lo <= f <= hi, crossings linear along edges."""
+    for bound, keep in ((hi, lambda f: f <= hi), (lo, lambda f: f >= lo)):
+        out = []
+        for k, cur in enumerate(poly):
+            prev = poly[k - 1]
+            if keep(cur[2]):
+                if not keep(prev[2]):
+                    out.append(_cross(prev, cur, bound))
+                out.append(cur)
+            elif keep(prev[2]):
+                out.append(_cross(prev, cur, bound))
+        poly = out
+        if not poly:
+            break
+    return poly
+
+
+def _cross(p, q, level):
+    t = (level - p[2]) / (q[2] - p[2])
+    return (p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1]), level)
+
+
+def clip_faces(X: np.ndarray, Y: np.ndarray, F: np.ndarray, lo: float, hi: float):
+    """The grid's quads cut at lo <= f <= hi: what lies beyond the z-range is left out, and a face
+    that crosses a limit ends on the limit's level line (not at a whole face: a sawtooth edge).
+
+    Args:
+        X, Y, F: (n+1, m+1) grids of the domain and of f (non-finite values drop their faces).
+    Returns:
+        (xyf, faces, counts): vertices (P, 3) as (x, y, f clipped), faces as rows of vertex indices
+        padded by repeating their last vertex, and each face's vertex count. Faces keep the grid's
+        row-major order; grid vertices come first, so an unclipped grid is the plain quad mesh.
+    """
+    rows, cols = F.shape
+    idx = np.arange(rows * cols).reshape(rows, cols)
+    quads = np.stack([idx[:-1, :-1], idx[1:, :-1], idx[1:, 1:], idx[:-1, 1:]], -1).reshape(-1, 4)
+    f = F.ravel()
+    with np.errstate(invalid="ignore"):
+        inside = np.isfinite(f) & (f >= lo) & (f <= hi)
+    finite = np.isfinite(f)[quads].all(axis=1)
+    whole = inside[quads].all(axis=1)
+    gone = ~finite | (f[quads] > hi).all(axis=1) | (f[quads] < lo).all(axis=1)
+    verts = [np.column_stack([X.ravel(), Y.ravel(), np.clip(f, lo, hi)])]
+    extra: list = []
+    faces, counts = [], []
+    base = rows * cols
+    for k in range(len(quads)):
+        if whole[k]:
+            faces.append(list(quads[k]))
+            counts.append(4)
+            continue
+        if gone[k]:
+            continue
+        poly = _clip_polygon([(X.flat[i], Y.flat[i], f[i]) for i in quads[k]], lo, hi)
+        if len(poly) < 3:
+            continue
+        faces.append(list(range(base + len(extra), base + len(extra) + len(poly))))
+        counts.append(len(poly))
+        extra += poly
+    if extra:
+        verts.append(np.array(extra, float))
+    width = max(counts, default=4)
+    padded = np.array([row + [row[-1]] * (width - len(row)) for row in faces], int).reshape(-1, width)
+    return np.vstack(verts), padded, np.array(counts, int)
+
+
 def surface_axes(surface: LossFn, height: float = PLOT_HEIGHT) -> ThreeDAxes:
     """Axes whose longer horizontal side is PLOT_WIDTH, keeping the domain's aspect ratio."""
     (x0, x1), (y0, y1) = surface.domain
@@ -66,16 +133,23 @@ class LossSurface(Group):
         self.add(self.contours, self.mesh)
 
     def _fast_mesh(self, opacity: float) -> MeshSurface:
-        """One mobject for the whole grid; needs a scene whose camera is MeshCamera."""
+        """One mobject for the whole surface, cut smoothly at the z-range; needs a MeshCamera scene."""
         (x0, x1), (y0, y1) = self.loss.domain
         n = self.resolution
         xs, ys = np.linspace(x0, x1, n + 1), np.linspace(y0, y1, n + 1)
         X, Y = np.meshgrid(xs, ys, indexing="ij")
-        H = self.height(X, Y)
-        verts = np.array([[self.axes.c2p(x, y, h) for x, y, h in zip(rx, ry, rh)] for rx, ry, rh in zip(X, Y, H)])
-        face_h = (H[:-1, :-1] + H[1:, :-1] + H[1:, 1:] + H[:-1, 1:]) / 4
-        rgb = colormap(face_h, palette.SURFACE_COLORSCALE, *self.loss.z_range)
-        return MeshSurface(verts, rgb, opacity=opacity, stroke_rgb=ManimColor(palette.CONTOUR_COLOR).to_rgb())
+        with np.errstate(all="ignore"):
+            F = self.loss.f(X, Y)
+        z0, z1 = self.loss.z_range
+        xyf, faces, counts = clip_faces(X, Y, F, z0, z1)
+        origin = np.asarray(self.axes.c2p(0, 0, 0), float)
+        unit = np.array([self.axes.c2p(1, 0, 0), self.axes.c2p(0, 1, 0), self.axes.c2p(0, 0, 1)]) - origin
+        points = origin + xyf @ unit  # c2p is affine: every vertex in one product
+        valid = np.arange(faces.shape[1])[None, :] < counts[:, None]
+        face_h = np.where(valid, xyf[faces, 2], 0.0).sum(axis=1) / np.maximum(counts, 1)
+        rgb = colormap(face_h, palette.SURFACE_COLORSCALE, z0, z1)
+        return MeshSurface.polygons(points, faces, counts, rgb, opacity=opacity,
+                                    stroke_rgb=ManimColor(palette.CONTOUR_COLOR).to_rgb())
 
     def _stock_mesh(self, opacity: float) -> Surface:
         """Manim's own Surface: one VMobject per face (slow with Cairo; kept for comparison)."""
