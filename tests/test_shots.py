@@ -259,3 +259,8 @@ def test_segment_data_files_equal_optmath_run(tmp_path, name):
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "v-data" / f"{name}-{key}.csv").read_text() == r.stdout
     assert all(p.stat().st_mode & 0o777 == normal_mode() for p in written)
+
+
+def test_the_readme_shows_the_template_as_it_is():
+    readme = (ROOT / "README.md").read_text()
+    assert "```toml\n" + TEMPLATE.read_text() + "```" in readme
