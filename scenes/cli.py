@@ -243,7 +243,8 @@ def cmd_list(_args) -> None:
     print("segments (optviz render NAME, or 'lecture' for all of them):")
     for s in SEGMENTS.values():
         print(f"  {s.name:<8} {s.title:<22} scenes/segments/{s.file.name} {s.scene('lecture')}, {s.scene('social')}")
-    print("surfaces:")
+    print("your own shot: optviz new my_shot.toml, then optviz render my_shot.toml (or: optviz race --help)")
+    print("surfaces (or a formula in x and y):")
     for s in optmath.SURFACES.values():
         print(f"  {s.name:<14} {s.latex}")
     print("optimizers:")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import optmath
-from optmath.optimizers import DISPLAY_NAMES
+from scenes import language
 
 LECTURE, SOCIAL, TALK = "lecture", "social", "talk"
 FORMATS = (LECTURE, SOCIAL, TALK)
@@ -44,9 +44,18 @@ def point(p) -> str:
 
 
 def names(keys: list[str]) -> str:
-    """Optimizers' display names as a spoken list: ``SGD, Momentum and Adam``."""
-    shown = [DISPLAY_NAMES.get(k, k) for k in keys]
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    """Optimizers' display names as a spoken list: ``SGD, Momentum and Adam`` (``SGD、动量法和Adam``)."""
+    return language.join([language.display_name(k) for k in keys])
+
+
+def listing(items) -> str:
+    """Any words or numbers as a list in the video's language: ``20 and 21`` / ``20和21``; none: ``none``."""
+    return language.join([str(i) for i in items])
+
+
+def spoken_formula(surface: optmath.Surface) -> str:
+    """The surface's formula as the narrator reads it, in the video's language."""
+    return language.formula_zh(surface.latex) if language.current() == "zh" else surface.spoken
 
 
 # -- what is on screen ------------------------------------------------------------------------------
@@ -69,11 +78,14 @@ class Run:
         """
         t = self.trajectory
         text = t.label
+        name = language.display_name(t.optimizer.name)
+        if language.current() != "en":
+            text = text.replace(language.display_name(t.optimizer.name, "en"), name, 1)
         if brief:
-            text = DISPLAY_NAMES.get(t.optimizer.name, t.optimizer.name)
+            text = name
             if "lr" in t.optimizer.hyper:
                 text += f" lr={fmt(t.optimizer.hyper['lr'])}"
-        return f"{text} from {point(t.start)}" if self.show_start else text
+        return language.word("from", name=text, point=point(t.start)) if self.show_start else text
 
 
 @dataclass(frozen=True)

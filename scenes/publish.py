@@ -322,7 +322,23 @@ class _Chunk:
 
     @property
     def text(self) -> str:
-        return " ".join(w.text for w in self.words)
+        return join_tokens([w.text for w in self.words])
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
+def join_tokens(texts: list[str], shown: list[str] | None = None) -> str:
+    """Caption tokens as one line: spaces between words, none next to a Chinese character or mark
+    (Chinese is written without spaces; a caption token there is one character or one number).
+    ``shown`` are the tokens as displayed (with highlight tags) when they differ from ``texts``."""
+    shown = shown or texts
+    out = ""
+    for i, (t, show) in enumerate(zip(texts, shown)):
+        if i and not (_CJK.search(texts[i - 1][-1:]) or _CJK.search(t[:1])):
+            out += " "
+        out += show
+    return out
 
 
 _STRONG = ".!?…。！？"
@@ -347,7 +363,13 @@ def _cue_words(cue: dict) -> list[_Word]:
     if words:
         return words
     # No word timing (a hand-written cue): share the cue's time by word length.
-    texts = str(cue.get("text", "")).split()
+    text = str(cue.get("text", ""))
+    if _CJK.search(text):
+        from scenes.language import tokens
+
+        texts = tokens(text, "zh")
+    else:
+        texts = text.split()
     if not texts:
         return []
     start, end = float(cue["start"]), float(cue["end"])
@@ -465,6 +487,11 @@ def _text_width(text: str, font: str, px: float) -> float:
     return measure(text, px) if measure else 0.62 * px * len(text)
 
 
+def _wrap_units(words: list[_Word]) -> list[str]:
+    """What libass may break between: words at spaces; a run of Chinese is one unit (no spaces)."""
+    return join_tokens([w.text for w in words]).split()
+
+
 def _lines_needed(words: list[str], font: str, px: float, width: float) -> int | None:
     """Lines a greedy wrap needs at ``px``, or None if a single word is wider than ``width``."""
     space = _text_width(" ", font, px)
@@ -528,7 +555,7 @@ def ass_captions(cues: list[dict], width: int, height: int, box: tuple[int, int,
         texts = [_ass_escape(w.text) for w in chunk.words]
         px = float(font_px)
         while px > 8:
-            need = _lines_needed([w.text for w in chunk.words], name, px, inner_w)
+            need = _lines_needed(_wrap_units(chunk.words), name, px, inner_w)
             if need is not None and need * px <= inner_h:
                 break
             px *= 0.9
@@ -541,7 +568,8 @@ def ass_captions(cues: list[dict], width: int, height: int, box: tuple[int, int,
         for i in range(len(texts)):
             if bounds[i + 1] <= bounds[i]:
                 continue     # a word shorter than a centisecond: its neighbour shows instead
-            body = " ".join(f"{{\\1c&H{hl}&}}{t}{{\\1c&H{base}&}}" if j == i else t for j, t in enumerate(texts))
+            body = join_tokens(texts, [f"{{\\1c&H{hl}&}}{t}{{\\1c&H{base}&}}" if j == i else t
+                                       for j, t in enumerate(texts)])
             prefix = f"{{{size_tag}}}" if size_tag else ""
             lines.append(f"Dialogue: 0,{_ass_time(bounds[i])},{_ass_time(bounds[i + 1])},Caption,,0,0,0,,"
                          f"{prefix}{body}")

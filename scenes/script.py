@@ -16,11 +16,19 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 NARRATION_DIR = ASSETS / "narration"
 
 
+def script_path(segment: str, directory: Path = NARRATION_DIR, lang: str | None = None) -> Path:
+    """English scripts sit in assets/narration, other languages in a folder of their own (zh/)."""
+    from scenes.language import current
+
+    lang = lang or current()
+    return directory / (f"{segment}.toml" if lang == "en" else f"{lang}/{segment}.toml")
+
+
 class Script:
     """The cues of one segment, filled with numbers on request."""
 
-    def __init__(self, segment: str, directory: Path = NARRATION_DIR):
-        self.path = directory / f"{segment}.toml"
+    def __init__(self, segment: str, directory: Path = NARRATION_DIR, lang: str | None = None):
+        self.path = script_path(segment, directory, lang)
         if not self.path.exists():
             raise FileNotFoundError(f"no narration script {self.path}")
         with open(self.path, "rb") as fh:
@@ -32,12 +40,13 @@ class Script:
         self.cues: dict[str, str] = {k: " ".join(str(v).split()) for k, v in data.items()}
 
     @classmethod
-    def of(cls, segment: str, title: str | None = None, directory: Path = NARRATION_DIR) -> "Script":
+    def of(cls, segment: str, title: str | None = None, directory: Path = NARRATION_DIR,
+           lang: str | None = None) -> "Script":
         """The segment's script, or an empty one (a shot whose beats carry their own words)."""
-        if (directory / f"{segment}.toml").exists():
-            return cls(segment, directory)
+        if script_path(segment, directory, lang).exists():
+            return cls(segment, directory, lang)
         script = cls.__new__(cls)
-        script.path = directory / f"{segment}.toml"
+        script.path = script_path(segment, directory, lang)
         script.title = script.hook_title = title or segment
         script.fragments, script.cues = {}, {}
         return script

@@ -9,6 +9,7 @@ import numpy as np
 
 import optmath
 from scenes.description import (
+    spoken_formula,
     LONG_FORM, SHORT_FORM, Beat, Description, Home, Orbit, Run, Show, TopDown, View, exit_step, fmt, point, steps,
 )
 from scenes.segments._manim import scene_exports
@@ -48,7 +49,7 @@ def describe(short: bool = False) -> Description:
     wild_exit = exit_step(t["wild"])
     S = SURFACE
     beats = [
-        Beat("intro", Show(S), dict(formula=surf.spoken, l_min=fmt(bounds.lambda_min), l_max=fmt(bounds.lambda_max),
+        Beat("intro", Show(S), dict(formula=spoken_formula(surf), l_min=fmt(bounds.lambda_min), l_max=fmt(bounds.lambda_max),
                                     kappa=fmt(bounds.lambda_max / bounds.lambda_min), start=point(START)),
              camera=(Orbit(30),)),
         Beat("sgd", Show(S, ("sgd",), panel="sgd", to_step=zig),

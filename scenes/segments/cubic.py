@@ -9,6 +9,7 @@ import numpy as np
 
 import optmath
 from scenes.description import (
+    spoken_formula, listing,
     LONG_FORM, SHORT_FORM, Beat, Description, FlyTo, Home, Orbit, Run, Show, TopDown, fmt, names, point, steps,
 )
 from scenes.segments._manim import scene_exports
@@ -36,8 +37,8 @@ def describe(short: bool = False) -> Description:
     t = {k: r.trajectory for k, r in runs.items()}
     settled = [k for k in RACERS if t[k].diverged_at is None and np.linalg.norm(t[k].final - lo.xy) < SETTLED_TOL]
     diverged = {k: t[k].diverged_at for k in RACERS if k not in settled and t[k].diverged_at is not None}
-    fragments = Script(SURFACE).fragments
-    gone = fragments["gone"].format(names=names(list(diverged)), steps=", ".join(map(str, diverged.values()))) \
+    fragments = Script.of(SURFACE).fragments
+    gone = fragments["gone"].format(names=names(list(diverged)), steps=listing(diverged.values())) \
         if diverged else ""
     social_gone = [k for k in SOCIAL_RACERS if k in diverged]
     social_kept = [k for k in SOCIAL_RACERS if k in settled]
@@ -47,12 +48,12 @@ def describe(short: bool = False) -> Description:
     S = SURFACE
     everyone = tuple(RACERS)
     beats = [
-        Beat("intro", Show(S), dict(n_critical=len(points), formula=surf.spoken, f_min=fmt(lo.value),
+        Beat("intro", Show(S), dict(n_critical=len(points), formula=spoken_formula(surf), f_min=fmt(lo.value),
                                     saddle=point(sad.xy), f_saddle=fmt(sad.value)), camera=(Orbit(35),)),
         Beat("saddle", Show(S), dict(eig_lo=fmt(sad.eigenvalues[0]), eig_hi=fmt(sad.eigenvalues[1])),
              camera=(FlyTo(sad.xy, zoom=1.6, share=0.5), Home(share=0.5))),
         Beat("race", Show(S, everyone, to_step=min(5, t["sgd"].steps)), dict(count=len(runs), start=point(START))),
-        Beat("result", Show(S, everyone), dict(settled_count=len(settled), settled=names(settled) if settled else "none",
+        Beat("result", Show(S, everyone), dict(settled_count=len(settled), settled=names(settled),
                                               gone=gone), camera=(Orbit(-50),)),
         Beat("basins", Show(S, everyone), dict(lr=fmt(BASIN_LR), grid=len(basin.xs),
                                               pct_min=fmt(100 * basin.fraction(i_min), 2),
@@ -61,8 +62,8 @@ def describe(short: bool = False) -> Description:
         # the social clip: who falls off the cliff?
         Beat("social_hook", Show(S), dict(count=len(SOCIAL_RACERS)), formats=SHORT_FORM),
         Beat("social_race", Show(S, SOCIAL_RACERS),
-             dict(start=point(START), gone=names(social_gone) if social_gone else "none",
-                  kept=names(social_kept) if social_kept else "none"), camera=(Orbit(-40),), formats=SHORT_FORM),
+             dict(start=point(START), gone=names(social_gone),
+                  kept=names(social_kept)), camera=(Orbit(-40),), formats=SHORT_FORM),
         Beat("social_end", Show(S), camera=(Home(),), formats=SHORT_FORM),
     ]
     return Description(SURFACE, {S: surf}, runs, beats).check()

@@ -11,6 +11,7 @@ import numpy as np
 
 import optmath
 from scenes.description import (
+    spoken_formula,
     LONG_FORM, SHORT_FORM, Beat, Description, FlyTo, Home, Look, Orbit, Run, Show, TopDown, exit_step, fmt, point, steps,
 )
 from scenes.segments._manim import scene_exports
@@ -43,7 +44,7 @@ def describe(short: bool = False) -> Description:
     escape_exit, adam_exit = exit_step(escape), exit_step(adam)
     S = SURFACE
     beats = [
-        Beat("intro", Show(S), dict(formula=surf.spoken, eig_lo=fmt(lam_y), eig_hi=fmt(lam_x)),
+        Beat("intro", Show(S), dict(formula=spoken_formula(surf), eig_lo=fmt(lam_y), eig_hi=fmt(lam_x)),
              camera=(Orbit(40),)),
         Beat("stall", Show(S, ("stall",), panel="stall"),
              dict(start=point(STALL_START), lr=fmt(LR_GD), factor=fmt(shrink), steps=stall.steps,

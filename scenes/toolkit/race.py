@@ -16,6 +16,7 @@ from manim import (
 )
 
 from optmath import Trajectory
+from scenes import language
 from scenes.description import exit_step
 from scenes.toolkit import palette
 from scenes.toolkit.surface import LossSurface
@@ -183,8 +184,8 @@ class Legend(VGroup):
         if path.exit_step is None:
             return ""
         if traj.diverged_at is not None:
-            return f"diverged at step {traj.diverged_at}"
-        return f"left the plot at step {path.exit_step}"
+            return language.word("diverged", step=traj.diverged_at)
+        return language.word("left", step=path.exit_step)
 
     def _refresh(self) -> None:
         for note, path in zip(self.notes, self.paths):

@@ -1,0 +1,120 @@
+"""The languages a video is made in, and what changes with one: words around numbers, lists of
+names, the few words the pictures carry, and how numbers are read aloud.
+
+``--lang`` travels to the Manim process as ``OPTVIZ_LANG`` (like the voice); ``current()`` reads it.
+Numbers are always computed by optmath and written with digits (``0.1``, ``(-1.2, 0.8)``,
+``1.33e-4``): captions and notes show them so. For speech, ``spoken_tokens`` turns each written
+token into what the voice says: in Chinese ``0.1`` is 零点一, ``-0.5`` 负零点五, ``1.33e-4``
+一点三三乘以十的负四次方 (``cn2an`` reads the numbers), so a caption's token and the sound it
+makes stay paired for the highlight.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+LANGS = {"en": "English", "zh": "中文 (Mandarin)"}
+LANG_ENV = "OPTVIZ_LANG"
+
+# The optimizers' names as a Chinese teacher says them (the seeds keep SGD, Adam, RMSprop... as is).
+DISPLAY_NAMES_ZH = {
+    "sgd": "SGD", "momentum": "动量法", "nesterov": "Nesterov", "adagrad": "AdaGrad", "rmsprop": "RMSprop",
+    "adadelta": "Adadelta", "adam": "Adam", "amsgrad": "AMSGrad", "adamw": "AdamW", "adamax": "Adamax",
+    "nadam": "NAdam", "momentum-sutskever": "动量法（Sutskever）", "momentum-ema": "动量法（指数平均）",
+    "nesterov-cs231n": "Nesterov（CS231n）",
+}
+
+# Words on screen that are not narration: legend notes and the like.
+WORDS = {
+    "en": {"diverged": "diverged at step {step}", "left": "left the plot at step {step}", "none": "none",
+           "from": "{name} from {point}", "and": " and ", "sep": ", "},
+    "zh": {"diverged": "第{step}步发散", "left": "第{step}步离开画面", "none": "无",
+           "from": "{name}（从{point}出发）", "and": "和", "sep": "、"},
+}
+
+
+def current() -> str:
+    lang = os.environ.get(LANG_ENV, "en") or "en"
+    if lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}; choose one of: {', '.join(LANGS)}")
+    return lang
+
+
+def word(key: str, lang: str | None = None, **values) -> str:
+    return WORDS[lang or current()][key].format(**values)
+
+
+def display_name(optimizer: str, lang: str | None = None) -> str:
+    from optmath.optimizers import DISPLAY_NAMES
+
+    if (lang or current()) == "zh":
+        return DISPLAY_NAMES_ZH.get(optimizer, DISPLAY_NAMES.get(optimizer, optimizer))
+    return DISPLAY_NAMES.get(optimizer, optimizer)
+
+
+def join(items: list[str], lang: str | None = None) -> str:
+    """``SGD, Momentum and Adam`` / ``SGD、动量法和Adam``."""
+    lang = lang or current()
+    if not items:
+        return word("none", lang)
+    if len(items) == 1:
+        return items[0]
+    return WORDS[lang]["sep"].join(items[:-1]) + WORDS[lang]["and"] + items[-1]
+
+
+# -- speech --------------------------------------------------------------------------------------------
+_NUMBER = re.compile(r"[-+\u2212]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+
+
+def _zh_number(text: str) -> str:
+    import cn2an
+
+    text = text.replace("\u2212", "-")
+    mantissa, _, exponent = text.lower().partition("e")
+    sign = ""
+    if mantissa.startswith(("-", "+")):
+        sign, mantissa = ("负" if mantissa[0] == "-" else ""), mantissa[1:]
+    said = sign + cn2an.an2cn(mantissa, "low")
+    if exponent:
+        said += "乘以十的" + cn2an.an2cn(exponent.lstrip("+"), "low").replace("-", "负") + "次方"
+    return said
+
+
+def speak_zh(text: str) -> str:
+    """A Chinese text as the voice should read it: every number in Chinese characters."""
+    return _NUMBER.sub(lambda m: _zh_number(m.group(0)), text)
+
+
+def tokens(text: str, lang: str | None = None) -> list[str]:
+    """The units a caption highlights one by one: words in English; in Chinese each character, and
+    each number or Latin word whole (punctuation stays with the unit before it)."""
+    if (lang or current()) != "zh":
+        return text.split()
+    units = re.findall(rf"[{_CJK}]|{_NUMBER.pattern}|[A-Za-z][A-Za-z0-9'-]*|\S", text)
+    out: list[str] = []
+    opening = ""
+    for u in units:
+        if u in "(（[【“‘《":
+            opening += u  # an opening bracket rides with the unit after it
+        elif out and not opening and re.fullmatch(rf"[^\w{_CJK}]", u) and not _NUMBER.fullmatch(u):
+            out[-1] += u  # other punctuation with the unit before it
+        else:
+            out.append(opening + u)
+            opening = ""
+    if opening:
+        out.append(opening)
+    return out
+
+
+def formula_zh(latex: str) -> str:
+    """A polynomial surface's LaTeX read in Chinese: ``0.1x^2 + 2y^2`` -> 零点一x的平方加二y的平方."""
+    text = latex.replace(r"\,", " ").replace(r"\textstyle", "")
+    text = re.sub(r"\\tfrac\{([^}]*)\}\{([^}]*)\}", lambda m: f"{m.group(2)}分之{m.group(1)}", text)
+    text = re.sub(r"\^\{?2\}?", "的平方", text)
+    text = re.sub(r"\^\{?3\}?", "的立方", text)
+    text = text.replace(" + ", "加").replace(" - ", "减").replace("+", "加")
+    text = re.sub(r"^-", "负", text)
+    text = re.sub(r"(?<=[a-z])(?=[a-z])", "乘", text.replace(" ", ""))
+    return speak_zh(text)
