@@ -25,6 +25,7 @@ def to_json(traj: Trajectory) -> str:
         "formula": traj.surface.latex,
         "optimizer": traj.optimizer.name,
         "hyper": {k: (list(v) if isinstance(v, tuple) else v) for k, v in traj.optimizer.hyper.items()},
+        **({"schedule": traj.schedule.as_dict()} if traj.schedule is not None else {}),
         "label": traj.label,
         "steps": traj.steps,
         "diverged_at": traj.diverged_at,

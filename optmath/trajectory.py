@@ -8,6 +8,13 @@ A trajectory that leaves the surface's escape box (or stops being finite)
 is not an error: it records the step where it left (``diverged_at``), keeps
 that escaped point, and is NaN afterwards, so the videos can show the
 divergence instead of crashing on it.
+
+``schedule=`` (a schedule from ``optmath.schedules``, e.g.
+``get_schedule("step", step_size=30, gamma=0.1)``) changes the learning rate
+from step to step exactly as the torch scheduler of that name does; the run
+records the rate of every step in ``lr`` (``lr[k]`` moved ``xy[k-1]`` to
+``xy[k]``; ``lr[0]`` is NaN).  Without a schedule ``lr`` is None and the run
+is the constant-rate one, bit for bit.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from optmath.optimizers import Optimizer, get_optimizer
+from optmath.schedules import Schedule
 from optmath.surfaces import Surface, get_surface
 
 Array = np.ndarray
@@ -31,7 +39,9 @@ class Trajectory:
 
     ``grad[k]`` is the gradient at ``xy[k]`` and ``state[name][k]`` the
     optimizer's state after k steps, so a scene can print every number of
-    the update that moved ``xy[k-1]`` to ``xy[k]``.
+    the update that moved ``xy[k-1]`` to ``xy[k]``.  Under a ``schedule``,
+    ``lr[k]`` is the learning rate of that update (``lr[0]`` is NaN); with a
+    constant rate both are None.
     """
 
     surface: Surface
@@ -41,6 +51,8 @@ class Trajectory:
     grad: Array
     state: Mapping[str, Array] = field(repr=False)
     diverged_at: int | None
+    schedule: Schedule | None = None
+    lr: Array | None = field(default=None, repr=False)
 
     @property
     def steps(self) -> int:
@@ -52,7 +64,9 @@ class Trajectory:
 
     @property
     def label(self) -> str:
-        return self.optimizer.label()
+        """The optimizer's legend label, plus the schedule's when there is one:
+        ``Momentum (lr=0.1, momentum=0.9) + StepLR(step_size=30, gamma=0.1)``."""
+        return self.optimizer.label() + (f" + {self.schedule.label()}" if self.schedule is not None else "")
 
     @property
     def last_finite(self) -> int:
@@ -66,11 +80,14 @@ class Trajectory:
         return self.xy[self.last_finite]
 
     def records(self) -> list[dict[str, Any]]:
-        """One dict per step: step, x, y, z, gradient and every state entry (NaN as None)."""
+        """One dict per step: step, x, y, z, gradient, the step's lr (only under a schedule)
+        and every state entry (NaN as None)."""
         rows = []
         for k in range(self.steps + 1):
             row = {"step": k, "x": self.xy[k, 0], "y": self.xy[k, 1], "z": self.z[k],
                    "gx": self.grad[k, 0], "gy": self.grad[k, 1]}
+            if self.lr is not None:
+                row["lr"] = self.lr[k]
             for name, arr in self.state.items():
                 row[f"{name}_x"], row[f"{name}_y"] = arr[k, 0], arr[k, 1]
             rows.append({key: (None if isinstance(v, float) and not math.isfinite(v) else v)
@@ -83,6 +100,7 @@ class BatchTrajectory:
     """Many paths at once: arrays are batch-first, ``xy[..., k, :]`` is step k.
 
     ``diverged_at`` is an int array with -1 where the path never escaped.
+    Under a ``schedule``, ``lr[..., k]`` is the learning rate of step k (NaN at k = 0).
     """
 
     surface: Surface
@@ -92,6 +110,8 @@ class BatchTrajectory:
     grad: Array
     state: Mapping[str, Array] = field(repr=False)
     diverged_at: Array
+    schedule: Schedule | None = None
+    lr: Array | None = field(default=None, repr=False)
 
     @property
     def batch_shape(self) -> tuple[int, ...]:
@@ -112,6 +132,7 @@ class BatchTrajectory:
             self.surface, self.optimizer, self.xy[index], self.z[index],
             None if self.grad is None else self.grad[index],
             {k: v[index] for k, v in self.state.items()}, None if d < 0 else d,
+            self.schedule, None if self.lr is None else self.lr[index],
         )
 
 
@@ -134,11 +155,13 @@ def _check_steps(steps) -> int:
 MEMORY_LIMIT = 2 * 1024 ** 3  # bytes a run may hold; far above any video, far below a laptop's memory
 
 
-def _check_memory(steps: int, batch: tuple[int, ...], opt: Optimizer, record_state: bool, limit: int) -> None:
+def _check_memory(steps: int, batch: tuple[int, ...], opt: Optimizer, record_state: bool, limit: int,
+                  scheduled: bool = False) -> None:
     """Refuse before allocating: the arrays of a run grow with steps x starts, and a typo of a few
     zeros would otherwise take minutes and gigabytes before failing (or swapping the machine)."""
     paths = math.prod(batch)
-    per_step = paths * 8 * (3 + (2 + 2 * len(opt.state_names) if record_state else 0))  # xy + z (+ grad, state)
+    # xy + z (+ grad, state) (+ the lr of each step under a schedule)
+    per_step = paths * 8 * (3 + (2 + 2 * len(opt.state_names) if record_state else 0) + (1 if scheduled else 0))
     need = (steps + 1) * per_step
     if need > limit:
         most = max(limit // per_step - 1, 0)
@@ -159,8 +182,20 @@ def _check_starts(starts) -> Array:
     return p
 
 
+def _check_schedule(schedule, opt: Optimizer) -> Schedule | None:
+    if schedule is None:
+        return None
+    if not isinstance(schedule, Schedule):
+        raise TypeError(f"schedule={schedule!r} must be a schedule such as "
+                        "optmath.get_schedule('step', step_size=30, gamma=0.1), or None for a constant lr")
+    if "lr" not in opt.hyper:
+        raise ValueError(f"optimizer {opt.name!r} has no lr to schedule")
+    return schedule
+
+
 def batch_trajectory(surface: "str | Surface", optimizer: "str | Optimizer", starts, steps: int,
-                     record_state: bool = True, memory_limit: int = MEMORY_LIMIT, **hyper) -> BatchTrajectory:
+                     record_state: bool = True, memory_limit: int = MEMORY_LIMIT, schedule: Schedule | None = None,
+                     **hyper) -> BatchTrajectory:
     """Run ``optimizer`` from every start in ``starts`` (shape (..., 2)) for ``steps`` steps.
 
     ``record_state=False`` keeps only the path (xy and z), not the gradients
@@ -169,13 +204,20 @@ def batch_trajectory(surface: "str | Surface", optimizer: "str | Optimizer", sta
 
     Hyperparameters may be arrays: they broadcast against the batch shape, so
     ``starts=[[1, 0.25]], lr=[0.1, 0.5, 1.1]`` runs three learning rates.
+
+    ``schedule`` (e.g. ``get_schedule("cosine", T_max=100)``) sets each step's
+    lr from the optimizer's lr as torch's scheduler would (each base lr of a
+    sweep runs its own schedule); the rates are recorded in ``lr``.
     """
     surf = get_surface(surface)
     opt = get_optimizer(optimizer, **hyper)
     steps = _check_steps(steps)
     p0 = _check_starts(starts)
+    schedule = _check_schedule(schedule, opt)
     batch = np.broadcast_shapes(p0.shape[:-1], *_hyper_shapes(opt.hyper))
-    _check_memory(steps, batch, opt, record_state, memory_limit)
+    _check_memory(steps, batch, opt, record_state, memory_limit, schedule is not None)
+    # The rate of each step 1..steps, shaped like the lr hyperparameter (not the whole batch).
+    lrs = None if schedule is None else schedule.lrs(opt.hyper["lr"], steps)
     p = np.broadcast_to(p0, batch + (2,)).copy()
 
     xy = np.empty((steps + 1,) + batch + (2,))
@@ -195,6 +237,8 @@ def batch_trajectory(surface: "str | Surface", optimizer: "str | Optimizer", sta
             state_rec[n][0] = state[n]
         any_diverged = False
         for t in range(1, steps + 1):
+            if lrs is not None:
+                state = {**state, "lr": lrs[t - 1]}  # what scheduler.step() leaves in torch's param_group
             p, state = opt.update(p, g, state)
             escaped = surf.escaped(p)
             xy[t] = p
@@ -216,18 +260,34 @@ def batch_trajectory(surface: "str | Surface", optimizer: "str | Optimizer", sta
     def batch_first(a):
         return np.moveaxis(a, 0, -2) if a.ndim == len(batch) + 2 else np.moveaxis(a, 0, -1)
 
+    lr_rec = None
+    if lrs is not None:
+        lr_rec = np.empty((steps + 1,) + batch)
+        lr_rec[0] = np.nan
+        # (steps,) + lr's shape, its axes aligned to the right of the batch shape
+        lr_rec[1:] = lrs.reshape((steps,) + (1,) * (len(batch) - (lrs.ndim - 1)) + lrs.shape[1:])
+        lr_rec = batch_first(lr_rec)
+
     return BatchTrajectory(
         surf, opt, batch_first(xy), batch_first(z), None if grad is None else batch_first(grad),
-        {n: batch_first(a) for n, a in state_rec.items()}, diverged,
+        {n: batch_first(a) for n, a in state_rec.items()}, diverged, schedule, lr_rec,
     )
 
 
-def trajectory(surface: "str | Surface", optimizer: "str | Optimizer", start, steps: int, **hyper) -> Trajectory:
+def trajectory(surface: "str | Surface", optimizer: "str | Optimizer", start, steps: int,
+               schedule: Schedule | None = None, **hyper) -> Trajectory:
     """The path of one optimizer from one start: the public contract of optmath.
 
     >>> t = trajectory("saddle", "sgd", (1.0, 0.25), 20, lr=0.1)
     >>> t.xy.shape, t.diverged_at
     ((21, 2), None)
+
+    With a schedule, ``t.lr[k]`` is the rate of step k:
+
+    >>> from optmath.schedules import StepLR
+    >>> t = trajectory("bowl", "momentum", (-5.0, -2.0), 4, lr=0.1, schedule=StepLR(step_size=2, gamma=0.5))
+    >>> t.lr.tolist()
+    [nan, 0.1, 0.1, 0.05, 0.05]
     """
     p = _check_starts(start)
     if p.shape != (2,):
@@ -236,4 +296,4 @@ def trajectory(surface: "str | Surface", optimizer: "str | Optimizer", start, st
         parts = v if key == "betas" and isinstance(v, (tuple, list)) else (v,)
         if any(np.ndim(x) for x in parts):
             raise ValueError(f"{key}={v!r} must be a single value; use batch_trajectory to sweep it")
-    return batch_trajectory(surface, optimizer, p[None, :], steps, **hyper)[0]
+    return batch_trajectory(surface, optimizer, p[None, :], steps, schedule=schedule, **hyper)[0]

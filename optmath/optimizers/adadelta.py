@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from optmath.optimizers.base import Optimizer, State, check_nonnegative, check_unit_interval, zeros_state
+from optmath.optimizers.base import (
+    Optimizer, State, carry_lr, check_nonnegative, check_unit_interval, current_lr, zeros_state,
+)
 from optmath.optimizers.sgd import _decayed
 
 
@@ -22,7 +24,7 @@ def adadelta(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0) -> Optimizer:
         v = r * state["v"] + (1 - r) * (g * g)
         d = np.sqrt(state["u"] + eps_) / np.sqrt(v + eps_) * g
         u = r * state["u"] + (1 - r) * (d * d)
-        return params - lr_ * d, {"t": state["t"] + 1, "v": v, "u": u}
+        return params - current_lr(state, lr_) * d, carry_lr(state, {"t": state["t"] + 1, "v": v, "u": u})
 
     rule = (
         r"v_t = \rho\, v_{t-1} + (1-\rho)\, g_t^2",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optmath.optimizers.base import Optimizer, State, check_nonnegative
+from optmath.optimizers.base import Optimizer, State, carry_lr, check_nonnegative, current_lr
 from optmath.optimizers.sgd import _decayed
 
 
@@ -26,9 +26,9 @@ def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0
     def update(params, grads, state):
         t = state["t"] + 1
         g = _decayed(grads, params, wd)
-        clr = lr_ / (1 + (t - 1) * decay)
+        clr = current_lr(state, lr_) / (1 + (t - 1) * decay)  # torch: the group's current lr
         s = state["s"] + g * g
-        return params - clr * (g / (np.sqrt(s) + eps_)), {"t": t, "s": s}
+        return params - clr * (g / (np.sqrt(s) + eps_)), carry_lr(state, {"t": t, "s": s})
 
     rule = (r"s_t = s_{t-1} + g_t^2", r"\theta_t = \theta_{t-1} - \frac{\eta}{\sqrt{s_t} + \epsilon}\, g_t")
     return Optimizer("adagrad", hyper, init, update, ("s",), rule, {"s": "s"})

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from optmath.optimizers.base import Optimizer, State, check_betas, check_flag, check_nonnegative, zeros_state
+from optmath.optimizers.base import (
+    Optimizer, State, carry_lr, check_betas, check_flag, check_nonnegative, current_lr, zeros_state,
+)
 from optmath.optimizers.rmsprop import _lerp
 
 
@@ -25,18 +27,19 @@ def _adam(name, lr, betas, eps, weight_decay, amsgrad, decoupled) -> Optimizer:
 
     def update(params, grads, state):
         t = state["t"] + 1
+        lr = current_lr(state, lr_)
         g = grads
         if decays and decoupled:
-            params = params * (1 - lr_ * wd)
+            params = params * (1 - lr * wd)
         elif decays:
             g = g + wd * params
         m = _lerp(state["m"], g, 1 - b1)
         v = b2 * state["v"] + (1 - b2) * (g * g)
-        step_size = lr_ / (1 - b1 ** t)
+        step_size = lr / (1 - b1 ** t)
         bc2_sqrt = np.sqrt(1 - b2 ** t)
         v_max = np.maximum(state["v_max"], v) if amsgrad else state["v_max"]
         denom = np.sqrt(v_max if amsgrad else v) / bc2_sqrt + eps_
-        return params - step_size * (m / denom), {"t": t, "m": m, "v": v, "v_max": v_max}
+        return params - step_size * (m / denom), carry_lr(state, {"t": t, "m": m, "v": v, "v_max": v_max})
 
     vv = r"\hat v^{\max}_t" if amsgrad else r"\hat v_t"
     rule = [

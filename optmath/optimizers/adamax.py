@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optmath.optimizers.base import Optimizer, State, check_betas, check_nonnegative, zeros_state
+from optmath.optimizers.base import Optimizer, State, carry_lr, check_betas, check_nonnegative, current_lr, zeros_state
 from optmath.optimizers.rmsprop import _lerp
 from optmath.optimizers.sgd import _decayed
 
@@ -22,8 +22,8 @@ def adamax(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0) -> Optimizer
         g = _decayed(grads, params, wd)
         m = _lerp(state["m"], g, 1 - b1)
         u = np.maximum(b2 * state["u"], np.abs(g) + eps_)
-        clr = lr_ / (1 - b1 ** t)
-        return params - clr * (m / u), {"t": t, "m": m, "u": u}
+        clr = current_lr(state, lr_) / (1 - b1 ** t)
+        return params - clr * (m / u), carry_lr(state, {"t": t, "m": m, "u": u})
 
     rule = (
         r"m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t",

@@ -15,6 +15,16 @@ its float operations in torch's order.
 Parameters have shape ``(..., 2)``.  Every hyperparameter may be a scalar or an
 array broadcastable to the batch shape ``...``: one call then runs many
 learning rates (or betas) side by side.
+
+The learning rate of a step can come from the state, as torch's
+``param_group["lr"]`` does under a scheduler: if ``state`` has an ``"lr"``
+entry (a scalar or an array of the batch shape, no trailing axis), ``update``
+uses it in place of the ``lr`` hyperparameter, everywhere torch uses the
+group's current lr (AdamW's decay, Adagrad's ``lr/(1+(t-1)*lr_decay)``, the
+Sutskever velocity, ...), and passes it on in the state it returns.
+``init`` never adds it, so a constant-rate run is untouched::
+
+    params, state = opt.update(params, grads, {**state, "lr": 0.01})  # this step at lr 0.01
 """
 
 from __future__ import annotations
@@ -118,6 +128,20 @@ def check_flag(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name}={value!r} must be True or False")
     return bool(value)
+
+
+def current_lr(state: State, lr: Array) -> Array:
+    """The lr of this step: ``state["lr"]`` if a schedule set it, else the hyperparameter (with its trailing axis)."""
+    if "lr" not in state:
+        return lr
+    return np.asarray(state["lr"], dtype=float)[..., None]
+
+
+def carry_lr(old: State, new: State) -> State:
+    """``new`` with ``old``'s scheduled lr passed on, like the lr a torch param_group keeps between steps."""
+    if "lr" in old:
+        new["lr"] = old["lr"]
+    return new
 
 
 def zeros_state(params: Array, *names: str) -> State:

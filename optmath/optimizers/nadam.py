@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from optmath.optimizers.base import Optimizer, State, check_betas, check_flag, check_nonnegative, zeros_state
+from optmath.optimizers.base import (
+    Optimizer, State, carry_lr, check_betas, check_flag, check_nonnegative, current_lr, zeros_state,
+)
 from optmath.optimizers.rmsprop import _lerp
 
 
@@ -29,9 +31,10 @@ def nadam(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_deca
 
     def update(params, grads, state):
         t = state["t"] + 1
+        lr = current_lr(state, lr_)
         g = grads
         if decays and decoupled:
-            params = params * (1 - lr_ * wd)
+            params = params * (1 - lr * wd)
         elif decays:
             g = g + wd * params
         bc2 = 1 - b2 ** t
@@ -42,9 +45,9 @@ def nadam(lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_deca
         v = b2 * state["v"] + (1 - b2) * (g * g)
         denom = np.sqrt(v / bc2) + eps_
         mu_product_next = mu_product * mu_next
-        new = params + (-lr_ * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
-        new = new + ((-lr_ * mu_next) / (1.0 - mu_product_next)) * (m / denom)
-        return new, {"t": t, "m": m, "v": v, "mu_product": mu_product}
+        new = params + (-lr * (1.0 - mu) / (1.0 - mu_product)) * (g / denom)
+        new = new + ((-lr * mu_next) / (1.0 - mu_product_next)) * (m / denom)
+        return new, carry_lr(state, {"t": t, "m": m, "v": v, "mu_product": mu_product})
 
     rule = (
         r"\mu_t = \beta_1\,(1 - \tfrac12\, 0.96^{t\psi})",

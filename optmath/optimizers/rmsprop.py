@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from optmath.optimizers.base import Optimizer, State, check_flag, check_nonnegative, check_unit_interval, zeros_state
+from optmath.optimizers.base import (
+    Optimizer, State, carry_lr, check_flag, check_nonnegative, check_unit_interval, current_lr, zeros_state,
+)
 from optmath.optimizers.sgd import _decayed
 
 
@@ -30,6 +32,7 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
 
     def update(params, grads, state):
         t = state["t"] + 1
+        lr = current_lr(state, lr_)
         g = _decayed(grads, params, wd)
         v = a * state["v"] + (1 - a) * (g * g)
         g_avg = state["g_avg"]
@@ -42,10 +45,10 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
         if uses_momentum:
             b = mu * b + g / denom
             b = np.where(mu > 0, b, g / denom)
-            new = params - lr_ * b
+            new = params - lr * b
         else:
-            new = params - lr_ * (g / denom)
-        return new, {"t": t, "v": v, "g_avg": g_avg, "b": b}
+            new = params - lr * (g / denom)
+        return new, carry_lr(state, {"t": t, "v": v, "g_avg": g_avg, "b": b})
 
     rule = [r"v_t = \alpha\, v_{t-1} + (1-\alpha)\, g_t^2"]
     root = r"\sqrt{v_t}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from optmath.optimizers.base import (
-    Optimizer, State, check_flag, check_nonnegative, check_unit_interval, zeros_state,
+    Optimizer, State, carry_lr, check_flag, check_nonnegative, check_unit_interval, current_lr, zeros_state,
 )
 
 
@@ -40,16 +40,17 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, 
 
     def update(params, grads, state):
         t = state["t"] + 1
+        lr = current_lr(state, lr_)
         g = _decayed(grads, params, wd)
         if not uses_momentum:
-            return params - lr_ * g, {"t": t, "b": state["b"]}
+            return params - lr * g, carry_lr(state, {"t": t, "b": state["b"]})
         if t == 1:
             b = g.copy()
         else:
             b = mu * state["b"] + (1 - damp) * g
             b = np.where(mu == 0, g, b)  # torch keeps no buffer at momentum 0
         d = g + mu * b if nesterov else b
-        return params - lr_ * d, {"t": t, "b": b}
+        return params - lr * d, carry_lr(state, {"t": t, "b": b})
 
     if nesterov:
         rule = (r"b_t = \mu\, b_{t-1} + g_t", r"\theta_t = \theta_{t-1} - \eta\,(g_t + \mu\, b_t)")
@@ -79,8 +80,8 @@ def momentum_sutskever(lr=1e-3, momentum=0.9) -> Optimizer:
         return zeros_state(params, "v")
 
     def update(params, grads, state):
-        v = mu * state["v"] + lr_ * grads
-        return params - v, {"t": state["t"] + 1, "v": v}
+        v = mu * state["v"] + current_lr(state, lr_) * grads
+        return params - v, carry_lr(state, {"t": state["t"] + 1, "v": v})
 
     rule = (r"v_t = \mu\, v_{t-1} + \eta\, g_t", r"\theta_t = \theta_{t-1} - v_t")
     return Optimizer("momentum-sutskever", hyper, init, update, ("v",), rule, {"v": "v"})
@@ -96,7 +97,7 @@ def momentum_ema(lr=1e-3, momentum=0.9) -> Optimizer:
 
     def update(params, grads, state):
         m = mu * state["m"] + (1 - mu) * grads
-        return params - lr_ * m, {"t": state["t"] + 1, "m": m}
+        return params - current_lr(state, lr_) * m, carry_lr(state, {"t": state["t"] + 1, "m": m})
 
     rule = (r"m_t = \mu\, m_{t-1} + (1-\mu)\, g_t", r"\theta_t = \theta_{t-1} - \eta\, m_t")
     return Optimizer("momentum-ema", hyper, init, update, ("m",), rule, {"m": "m"})
@@ -112,8 +113,8 @@ def nesterov_cs231n(lr=1e-3, momentum=0.9) -> Optimizer:
 
     def update(params, grads, state):
         v_prev = state["v"]
-        v = mu * v_prev - lr_ * grads
-        return params - mu * v_prev + (1 + mu) * v, {"t": state["t"] + 1, "v": v}
+        v = mu * v_prev - current_lr(state, lr_) * grads
+        return params - mu * v_prev + (1 + mu) * v, carry_lr(state, {"t": state["t"] + 1, "v": v})
 
     rule = (r"v_t = \mu\, v_{t-1} - \eta\, g_t", r"\theta_t = \theta_{t-1} - \mu\, v_{t-1} + (1+\mu)\, v_t")
     return Optimizer("nesterov-cs231n", hyper, init, update, ("v",), rule, {"v": "v"})
