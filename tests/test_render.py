@@ -65,8 +65,12 @@ def test_lecture_is_joined_with_chapters_and_captions(silent_lecture):
     r, out, media = silent_lecture
     main = Path(r.stdout.strip().splitlines()[-1])
     assert main == out / "lecture-480p15-short-silent.mp4" and main.exists()
-    assert sorted(p.name for p in out.iterdir()) == ["lecture-480p15-short-silent.mp4",
+    assert sorted(p.name for p in out.iterdir()) == ["lecture-480p15-short-silent-data",
+                                                     "lecture-480p15-short-silent.mp4",
                                                      "lecture-480p15-short-silent.srt"]
+    # the numbers it shows, beside it: each segment's paths on screen, as CSV and JSON
+    data = sorted(p.name for p in (out / "lecture-480p15-short-silent-data").iterdir())
+    assert {n.split("-")[0] for n in data} == set(SEGMENTS) and len(data) % 2 == 0
     info = probe(main)
     assert is_faststart(main) and oct(main.stat().st_mode & 0o777) == oct(normal_mode())
     parts = [probe(rendered_movie(media, s, "lecture", "l")).duration for s in SEGMENTS.values()]
@@ -117,4 +121,5 @@ def test_a_narrated_segment_is_normalised_and_fast_start(tmp_path):
     assert is_faststart(main)
     for f in (main, main.with_suffix(".srt")):
         assert f.stat().st_mode & 0o777 == normal_mode(), f
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [main.name, main.with_suffix(".srt").name]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [main.with_name(main.stem + "-data").name, main.name,
+                                                                   main.with_suffix(".srt").name]

@@ -74,7 +74,7 @@ def test_pdf_has_a_page_per_slide_and_html_loads_nothing_remote(saddle_deck):
     assert not re.search(r"""(src|href)\s*=\s*["']?https?:""", text)
     assert "Reveal" in text
     assert text.count('data-background-video="data:video/mp4') == len(slides)  # every movie embedded
-    assert sorted(p.name for p in html.parent.iterdir()) == ["saddle-talk.html", "saddle-talk.pdf"]
+    assert sorted(p.name for p in html.parent.iterdir()) == ["saddle-talk-data", "saddle-talk.html", "saddle-talk.pdf"]
 
 
 def test_deck_plays_offline_in_a_real_browser(saddle_deck, tmp_path):
