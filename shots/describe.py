@@ -21,7 +21,7 @@ SURFACE = "surface"
 def trajectories(shot: Shot, short: bool = False) -> dict[str, optmath.Trajectory]:
     """Every path of the shot, keyed as its placeholders and data files name it."""
     n = steps(shot.steps, short)
-    return {key: optmath.trajectory(shot.surface, o.name, shot.starts[i], n, **o.hyper)
+    return {key: optmath.trajectory(shot.surface, o.name, shot.starts[i], n, schedule=o.schedule, **o.hyper)
             for key, o, i in shot.run_keys()}
 
 

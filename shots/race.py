@@ -21,7 +21,7 @@ from shots.schema import MOVE_KEYS, ShotError
 
 def _value(raw: str, where: str):
     text = raw.strip()
-    if "," in text and not text.startswith("["):
+    if "," in text and not text.startswith(("[", "{", "\"")):
         text = f"[{text}]"  # betas=0.9,0.999
     try:
         return tomllib.loads(f"v = {text}")["v"]

@@ -43,6 +43,7 @@ class OptimizerSpec:
     key: str  # how placeholders and the data files name it: the optimizer's name unless given
     name: str
     hyper: dict
+    schedule: Any = None  # an optmath learning-rate schedule (torch's semantics), or a constant lr
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ class Reader:
                 raise self.fail(path + ("name",), f"unknown optimizer {name!r} in [[optimizer]] {i + 1}; "
                                 f"choose one of: {', '.join(optmath.OPTIMIZERS)}")
             defaults = optmath.defaults(name)
-            allowed = ("name", "key", *defaults)
+            allowed = ("name", "key", *defaults, "schedule")
             self.keys(table, allowed, path, f"[[optimizer]] {i + 1} ({name})")
             key = table.get("key", name)
             if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z0-9_-]{0,30}", key):
@@ -233,8 +234,9 @@ class Reader:
             if key in [s.key for s in specs]:
                 raise self.fail(path + ("key",), f"two optimizers are called {key!r}: give one a key = \"...\"")
             hyper = {}
+            schedule = self.schedule(table["schedule"], path + ("schedule",)) if "schedule" in table else None
             for k, v in table.items():
-                if k in ("name", "key"):
+                if k in ("name", "key", "schedule"):
                     continue
                 default = defaults[k]
                 if isinstance(default, bool):
@@ -249,10 +251,26 @@ class Reader:
                 optmath.get_optimizer(name, **hyper)
             except (ValueError, TypeError) as exc:
                 raise self.fail(path, f"[[optimizer]] {i + 1} ({name}): {exc}") from None
-            specs.append(OptimizerSpec(key, name, hyper))
+            specs.append(OptimizerSpec(key, name, hyper, schedule))
         if not specs:
             raise self.fail(("optimizer",), "at least one [[optimizer]] is required")
         return tuple(specs)
+
+    def schedule(self, table, path: tuple):
+        """``{ name = "step", step_size = 30, gamma = 0.1 }``: any optmath schedule, torch's parameter names."""
+        example = '{ name = "step", step_size = 30, gamma = 0.1 }'
+        if not isinstance(table, dict) or "name" not in table:
+            raise self.fail(path, f"schedule = {table!r} must be a table such as {example}; names: "
+                            + ", ".join(optmath.SCHEDULES))
+        kwargs = {k: v for k, v in table.items() if k != "name"}
+        for k, v in kwargs.items():
+            values = v if isinstance(v, list) else [v]
+            for x in values:
+                self.number(x, path, f"schedule {k}")
+        try:
+            return optmath.get_schedule(table["name"], **kwargs)
+        except (ValueError, TypeError) as exc:
+            raise self.fail(path, f"schedule: {exc}") from None
 
     def starts(self, doc: dict, surface: optmath.Surface) -> tuple[tuple[float, float], ...]:
         if "start" in doc and "starts" in doc:

@@ -264,3 +264,17 @@ def test_segment_data_files_equal_optmath_run(tmp_path, name):
 def test_the_readme_shows_the_template_as_it_is():
     readme = (ROOT / "README.md").read_text()
     assert "```toml\n" + TEMPLATE.read_text() + "```" in readme
+
+
+def test_an_lr_schedule_is_torchs():
+    shot = loads(GOOD.replace("lr = 0.1", 'lr = 0.1\nschedule = { name = "step", step_size = 10, gamma = 0.5 }'))
+    t = trajectories(shot)["sgd"]
+    ref = optmath.trajectory("cubic", "sgd", (-1.2, 0.8), 40, lr=0.1, schedule=optmath.StepLR(step_size=10, gamma=0.5))
+    np.testing.assert_array_equal(t.xy, ref.xy)
+    assert "lr" in to_csv(t).splitlines()[0].split(",")
+    refused(GOOD.replace("lr = 0.1", 'lr = 0.1\nschedule = { name = "stepp" }'), "my_shot.toml:11:", "unknown schedule 'stepp'")
+    refused(GOOD.replace("lr = 0.1", 'lr = 0.1\nschedule = { name = "step", stepsize = 3 }'), "'stepsize'", "step_size, gamma")
+    refused(GOOD.replace("lr = 0.1", 'lr = 0.1\nschedule = { name = "step", step_size = 0 }'), "step_size=0")
+    refused(GOOD.replace("lr = 0.1", 'lr = 0.1\nschedule = "step"'), "must be a table")
+    doc = document("cubic", "sgd", ["sgd.lr=0.1", 'sgd.schedule={ name = "exponential", gamma = 0.9 }'], [[-1.2, 0.8]], 20)
+    assert from_dict(doc, "r").optimizers[0].schedule == optmath.ExponentialLR(gamma=0.9)
