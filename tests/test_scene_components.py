@@ -105,3 +105,14 @@ def test_legend_says_what_happened(saddle):
     assert race_s.legend.status(race_s.paths[0]) == f"left the plot at step {exit_step}"
     assert race_s.legend.status(race_s.paths[1]) == ""
     assert race_s.paths[0].racer.text == "SGD (lr=0.1)"  # from the configuration, not typed
+
+
+def test_mesh_resolution_follows_the_surfaces_detail():
+    """Issue 9: sin(b cos(ax)) at 32x32 faces looked blocky from above; the bowl needs no more than 32."""
+    from scenes.toolkit.surface import detail_resolution
+
+    assert detail_resolution(optmath.get_surface("bowl"), 32) == 32
+    assert detail_resolution(optmath.get_surface("saddle"), 32) == 32
+    sincos = detail_resolution(optmath.get_surface("fit-sincos"), 32)
+    assert sincos == 64 == detail_resolution(optmath.get_surface("fit-sincos"), 32, most=64)
+    assert LossSurface(optmath.get_surface("fit-sincos")).resolution == sincos

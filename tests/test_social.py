@@ -121,4 +121,7 @@ def test_gif_and_webm_beside_the_clip(clips):
     with av.open(str(webm)) as c:
         assert c.streams.video[0].codec_context.name == "vp9" and c.streams.audio[0].codec_context.name == "opus"
     mode = normal_mode()
-    assert all(p.stat().st_mode & 0o777 == mode for p in (base / "extra").iterdir())
+    files = [p for p in (base / "extra").rglob("*") if p.is_file()]
+    assert files and all(p.stat().st_mode & 0o777 == mode for p in files)
+    # folders (the data beside the clip) get a folder's normal mode: the file mode plus search bits
+    assert all(p.stat().st_mode & 0o777 == mode | ((mode & 0o444) >> 2) for p in (base / "extra").iterdir() if p.is_dir())

@@ -64,7 +64,8 @@ def describe(short: bool = False) -> Description:
         Beat("adam", Show(S, ("ridge_sgd", "ridge_adam"), panel="ridge_adam", highlight=2),
              dict(lr_adam=fmt(LR_ADAM), eps=fmt(adam.optimizer.hyper["eps"]), g_y=fmt(abs(adam.grad[0, 1])),
                   y0=fmt(RIDGE_START[1]), adam_y1=fmt(adam.xy[1, 1]),
-                  adam_exit=adam_exit if adam_exit is not None else adam.steps)),
+                  adam_exit=adam_exit if adam_exit is not None else adam.steps),
+             camera=(Look(ESCAPE_VIEW[0], ESCAPE_VIEW[1]),)),  # the escape in sight, as in the clip
         Beat("outro", Show(S, ("ridge_sgd", "ridge_adam"), panel="ridge_adam", highlight=2),
              camera=(TopDown(share=0.5), Home(share=0.5)), formats=LONG_FORM),
         # the social clip: a question, the one key moment, and back to the opening picture

@@ -95,6 +95,36 @@ def clip_faces(X: np.ndarray, Y: np.ndarray, F: np.ndarray, lo: float, hi: float
     return np.vstack(verts), padded, np.array(counts, int)
 
 
+DETAIL_TOLERANCE = 1.5e-3  # mean gap between the mesh and the surface, as a share of the z-range
+
+
+def detail_resolution(surface: LossFn, base: int, most: int | None = None, fine: int = 129) -> int:
+    """Faces per side from the surface's detail, not one number for all: the smallest of base, 1.5x,
+    2x base... (up to ``most``, default 2x) whose bilinear mesh stays within DETAIL_TOLERANCE of the
+    surface on average. sin(b cos(ax)) needs twice the bowl's faces to stop looking blocky from above."""
+    most = most or 2 * base
+    (x0, x1), (y0, y1) = surface.domain
+    z0, z1 = surface.z_range
+    X, Y = np.meshgrid(np.linspace(x0, x1, fine), np.linspace(y0, y1, fine), indexing="ij")
+    with np.errstate(all="ignore"):
+        truth = np.clip(surface.f(X, Y), z0, z1)
+    n = base
+    while True:
+        gx, gy = np.linspace(x0, x1, n + 1), np.linspace(y0, y1, n + 1)
+        with np.errstate(all="ignore"):
+            grid = np.clip(surface.f(*np.meshgrid(gx, gy, indexing="ij")), z0, z1)
+        fx = np.clip((X - x0) / (x1 - x0) * n, 0, n - 1e-9)
+        fy = np.clip((Y - y0) / (y1 - y0) * n, 0, n - 1e-9)
+        i, j = fx.astype(int), fy.astype(int)
+        u, v = fx - i, fy - j
+        mesh = (grid[i, j] * (1 - u) * (1 - v) + grid[i + 1, j] * u * (1 - v) + grid[i, j + 1] * (1 - u) * v
+                + grid[i + 1, j + 1] * u * v)
+        gap = np.nanmean(np.abs(mesh - truth)) / (z1 - z0)
+        if gap <= DETAIL_TOLERANCE or n >= most:
+            return n
+        n = min(most, int(round(n * 1.5)))
+
+
 def surface_axes(surface: LossFn, height: float = PLOT_HEIGHT) -> ThreeDAxes:
     """Axes whose longer horizontal side is PLOT_WIDTH, keeping the domain's aspect ratio."""
     (x0, x1), (y0, y1) = surface.domain
@@ -125,7 +155,7 @@ class LossSurface(Group):
         super().__init__(**kwargs)
         self.loss = surface
         self.axes = surface_axes(surface, height)
-        self.resolution = resolution or settings.surface_resolution()
+        self.resolution = resolution or detail_resolution(surface, settings.surface_resolution())
         self.mesh = self._fast_mesh(opacity) if fast else self._stock_mesh(opacity)
         self.contours = self._floor_contours(contours)
         if show_axes:
