@@ -75,3 +75,42 @@ def test_social_legends_keep_their_type_size_in_their_slot(name):
         scale = race.legend.width / before
         cap = Text("H", font_size=SOCIAL.legend_size - 2).height * scale * PX_PER_UNIT_AT_1080  # notes: 2 smaller
         assert cap >= 40, (name, beat.cue, scale)
+
+
+def _segments():
+    from scenes.segments import SEGMENTS
+
+    return list(SEGMENTS)
+
+
+@pytest.mark.parametrize("name", _segments())
+def test_lecture_legends_keep_to_their_place_and_stay_readable(name):
+    """Issue 9: six entries on the cubic ran over the surface into the title row. Built and placed as
+    the lecture does, at the end of each race (every 'diverged at step k' note shown): a legend stays in
+    its slot, clear of the title and of the surface's slot, with capitals at least 13 px tall at 1080p."""
+    from scenes.description import LECTURE as LECTURE_FORMAT
+    from scenes.formats.player import place_in
+    from scenes.segments import SEGMENTS
+    from manim import RIGHT, UP
+    from scenes.toolkit.race import Race, Racer
+    from scenes.toolkit.surface import LossSurface
+
+    d = SEGMENTS[name].describe()
+    for beat in d.beats_for(LECTURE_FORMAT):
+        if not beat.show.racers:
+            continue
+        loss = LossSurface(d.surfaces[beat.show.surface], resolution=4)
+        race = Race(loss, [Racer(d.runs[k].trajectory, "#ffffff", d.runs[k].label()) for k in beat.show.racers],
+                    legend_font_size=LECTURE.legend_size)
+        race.step.set_value(race.steps)
+        race.legend.update()
+        before = race.legend.width
+        place_in(race.legend, LECTURE.legend, UP + RIGHT)
+        box = Rect(race.legend.get_left()[0], race.legend.get_bottom()[1], race.legend.get_right()[0],
+                   race.legend.get_top()[1])
+        slot = LECTURE.legend
+        assert slot.left - 1e-6 <= box.left and box.right <= slot.right + 1e-6, (name, beat.cue)
+        assert slot.bottom - 1e-6 <= box.bottom and box.top <= slot.top + 1e-6, (name, beat.cue)
+        assert box.left > LECTURE.title.right and box.left > LECTURE.surface_beside.right
+        cap = Text("H", font_size=LECTURE.legend_size).height * race.legend.width / before * 1080 / LECTURE.frame.height
+        assert cap >= 13, (name, beat.cue, cap)
