@@ -391,7 +391,12 @@ def render(args, stem: str, targets: list, lecture: bool = False) -> Path:
     _say(f"[{stem}] joining {len(targets)} segments with chapters")
     with tempfile.TemporaryDirectory(dir=media_dir, prefix="join-") as work:
         joined = Path(work) / dest.name
-        join_lecture([(t.title, mp4, sidecar(mp4, ".srt")) for t, mp4 in zip(targets, results)], joined)
+        from scenes import language
+        from scenes.script import Script
+
+        chapters = [Script.of(t.name, title=t.title).title for t in targets]  # in the video's language
+        join_lecture([(c, mp4, sidecar(mp4, ".srt")) for c, mp4 in zip(chapters, results)], joined,
+                     title=language.word("lecture"))
         publish_lecture_part(joined, dest, voice)
     publish_data(targets, fmt, args.short, [dest])
     return dest

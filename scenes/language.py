@@ -27,9 +27,9 @@ DISPLAY_NAMES_ZH = {
 
 # Words on screen that are not narration: legend notes and the like.
 WORDS = {
-    "en": {"diverged": "diverged at step {step}", "left": "left the plot at step {step}", "none": "none",
+    "en": {"lecture": "Optimizers on loss surfaces", "diverged": "diverged at step {step}", "left": "left the plot at step {step}", "none": "none",
            "from": "{name} from {point}", "and": " and ", "sep": ", "},
-    "zh": {"diverged": "第{step}步发散", "left": "第{step}步离开画面", "none": "无",
+    "zh": {"lecture": "优化算法如何在损失曲面上移动", "diverged": "第{step}步发散", "left": "第{step}步离开画面", "none": "无",
            "from": "{name}（从{point}出发）", "and": "和", "sep": "、"},
 }
 

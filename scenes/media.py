@@ -41,7 +41,8 @@ def read_srt(path: Path | None) -> list[srt.Subtitle]:
     return list(srt.parse(Path(path).read_text(encoding="utf-8")))
 
 
-def join_lecture(parts: list[tuple[str, Path, Path | None]], dest: Path) -> None:
+def join_lecture(parts: list[tuple[str, Path, Path | None]], dest: Path,
+                 title: str = "Optimizers on loss surfaces") -> None:
     """Concatenate (title, mp4, srt) parts into ``dest`` with one chapter per part and one .srt.
 
     Segments share codec and settings (Manim wrote them all), so ffmpeg's concat
@@ -56,7 +57,7 @@ def join_lecture(parts: list[tuple[str, Path, Path | None]], dest: Path) -> None
         work = Path(work)
         listing = work / "parts.txt"
         listing.write_text("".join(f"file '{Path(mp4).resolve()}'\n" for _, mp4, _ in parts))
-        meta = [";FFMETADATA1", "title=Optimizers on loss surfaces"]
+        meta = [";FFMETADATA1", f"title={title}"]
         for (title, _, _), start, end in zip(parts, offsets, offsets[1:] + [total]):
             meta += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={int(start * 1000)}", f"END={int(end * 1000)}",
                      f"title={title}"]

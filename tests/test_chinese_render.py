@@ -49,7 +49,8 @@ def test_the_chinese_lecture_has_every_segment_voiced_and_captioned(lecture):
     assert subs[-1].end.total_seconds() <= info.duration + 0.1
     out = subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(mp4)], capture_output=True,
                          text=True).stdout
-    assert len(json.loads(out)["chapters"]) == len(SEGMENTS)
+    chapters = json.loads(out)["chapters"]
+    assert len(chapters) == len(SEGMENTS) and all(HANZI.search(c["tags"]["title"]) for c in chapters)
 
 
 def _frame(mp4: Path, t: float, dest: Path) -> Path:

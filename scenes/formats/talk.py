@@ -129,13 +129,16 @@ class LectureTitle(Slide):
         super().__init__(**kwargs)
 
     def construct(self):
+        from scenes import language
+        from scenes.script import Script
         from scenes.segments import SEGMENTS
 
         self.camera.background_color = ManimColor(palette.BACKGROUND)
-        head = Text("Optimizers on loss surfaces", font_size=60, color=palette.TEXT_COLOR, weight="BOLD")
-        items = VGroup(*[Text(f"{i}. {s.title}", font_size=32, color=palette.TEXT_COLOR)
-                         for i, s in enumerate(SEGMENTS.values(), 1)]).arrange(DOWN, aligned_edge=LEFT)
+        titles = [Script.of(s.name, title=s.title).title for s in SEGMENTS.values()]  # in the video's language
+        head = Text(language.word("lecture"), font_size=60, color=palette.TEXT_COLOR, weight="BOLD")
+        items = VGroup(*[Text(f"{i}. {t}", font_size=32, color=palette.TEXT_COLOR)
+                         for i, t in enumerate(titles, 1)]).arrange(DOWN, aligned_edge=LEFT)
         card = VGroup(head, items).arrange(DOWN, buff=0.6)
-        self.next_slide(notes="Optimizers on loss surfaces: " + ", ".join(s.title for s in SEGMENTS.values()))
+        self.next_slide(notes=notes(language.word("lecture") + ": " + language.join(titles)))
         self.play(FadeIn(card), run_time=0.8)
 

@@ -51,5 +51,6 @@ SEGMENTS = {
         SegmentInfo("bowl", "An elongated bowl"),
         SegmentInfo("cubic", "A race past a saddle"),
         SegmentInfo("fit", "Fitting a model"),
+        SegmentInfo("fine-print", "The fine print"),
     )
 }

@@ -1,0 +1,164 @@
+"""The fine print: same name, different formula.
+
+Three small print items the seeds disagree on, measured rather than asserted:
+
+* momentum: torch's ``b = mu*b + g; p -= lr*b``, Sutskever's ``v = mu*v + lr*g; p -= v`` and the "inertia"
+  EMA ``m = mu*m + (1-mu)*g; p -= lr*m`` trace one path at a constant lr (the EMA at lr/(1-mu)). Under a
+  step-decay schedule Sutskever's velocity keeps the old rate and parts; the EMA, whose lr multiplies
+  outside its average, still follows torch.
+* first steps: Adam and AdaGrad move lr*sign(g) per coordinate; torch's RMSprop, with no bias
+  correction, about lr/sqrt(1-alpha), ten times more at alpha 0.99.
+* rotation: plain gradient descent on the bowl turned 45 degrees is the bowl's path turned 45 degrees;
+  per-coordinate scaling (RMSprop) loses its advantage there.
+
+Content only; ``manim render scenes/segments/fine_print.py FinePrintSegment`` renders the lecture format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+import optmath
+from scenes.description import (
+    spoken_formula,
+    LONG_FORM, SHORT_FORM, Beat, Description, FlyTo, Home, Look, Orbit, Run, Show, TopDown, View, fmt, point,
+    steps,
+)
+from scenes.segments._manim import scene_exports
+
+BOWL, ROTATED = "bowl", "bowl-rotated"
+START = (-5.0, -2.0)
+MOMENTUM_STEPS = 60
+FORMS_STEP = 20  # the race pauses here while torch's rule is on screen, then Sutskever's takes over
+HEAVY = dict(lr=0.05, momentum=0.9)  # torch's form and Sutskever's; the EMA runs at lr / (1 - momentum)
+DECAY_EVERY, DECAY_EVERY_SHORT, GAMMA = 15, 6, 0.1  # StepLR: the rate drops tenfold after this many steps
+PART_TOL = 1e-9  # paths closer than this are "the same path" (float rounding is ~1e-16 here)
+ADAPTIVE = ("adam", "adagrad", "rmsprop")
+ADAPTIVE_LR = 0.1  # one learning rate for all three, so their first steps compare directly
+FIRST_STEPS = 2  # the first-step beat stops the race here: step one and the step after it
+RACE_STEPS = 40
+SGD_LR = 0.4
+# the turned bowl's start is the bowl's start turned with it: the same problem for a rotation-invariant method
+TURN = np.pi / 4
+
+
+@dataclass(frozen=True)
+class ScheduledRun(Run):
+    """A run under a schedule: its legend row breaks before the schedule, so it keeps the lecture's type size
+    (on one line, optimizer and schedule are twice a row's width, and the legend shrinks to fit)."""
+
+    def label(self, brief: bool = False) -> str:
+        text = super().label(brief)
+        return text if brief else text.replace(" + ", "\n+ ", 1)
+
+
+def turned(p) -> tuple[float, float]:
+    """A point of the bowl as it sits on the bowl turned by 45 degrees (u, v) -> ((u-v)/sqrt2, (u+v)/sqrt2)."""
+    c, s = np.cos(TURN), np.sin(TURN)
+    return (float(c * p[0] - s * p[1]), float(s * p[0] + c * p[1]))
+
+
+def max_gap(a: optmath.Trajectory, b: optmath.Trajectory) -> float:
+    return float(np.max(np.linalg.norm(a.xy - b.xy, axis=-1)))
+
+
+def describe(short: bool = False) -> Description:
+    bowl, rot = optmath.get_surface(BOWL), optmath.get_surface(ROTATED)
+    (cp,) = optmath.minima(bowl)
+    n_mom, n_race = steps(MOMENTUM_STEPS, short), steps(RACE_STEPS, short)
+    decay = optmath.StepLR(step_size=steps(DECAY_EVERY, short, DECAY_EVERY_SHORT), gamma=GAMMA)
+    lr, mu = HEAVY["lr"], HEAVY["momentum"]
+    ema_lr = round(lr / (1 - mu), 12)  # 0.5: the EMA's average is (1 - mu) times torch's buffer
+
+    def heavy(opt, schedule=None):
+        return optmath.trajectory(bowl, opt, START, n_mom, schedule=schedule,
+                                  **(dict(HEAVY, lr=ema_lr) if opt == "momentum-ema" else HEAVY))
+
+    runs = {
+        "torch": Run(heavy("momentum")),
+        "sutskever": Run(heavy("momentum-sutskever")),
+        "ema": Run(heavy("momentum-ema")),
+        "torch_s": ScheduledRun(heavy("momentum", decay)),
+        "sutskever_s": ScheduledRun(heavy("momentum-sutskever", decay)),
+        "ema_s": ScheduledRun(heavy("momentum-ema", decay)),
+        **{k: Run(optmath.trajectory(bowl, k, START, n_race, lr=ADAPTIVE_LR)) for k in ADAPTIVE},
+        "sgd": Run(optmath.trajectory(bowl, "sgd", START, n_race, lr=SGD_LR)),
+        "sgd_rot": Run(optmath.trajectory(rot, "sgd", turned(START), n_race, lr=SGD_LR)),
+        "rmsprop_rot": Run(optmath.trajectory(rot, "rmsprop", turned(START), n_race, lr=ADAPTIVE_LR)),
+    }
+    t = {k: r.trajectory for k, r in runs.items()}
+
+    # -- momentum: one path at a constant rate, two under a step decay ---------------------------------
+    gap = np.linalg.norm(t["torch_s"].xy - t["sutskever_s"].xy, axis=-1)
+    parted = np.flatnonzero(gap > PART_TOL)
+    part = int(parted[0]) if parted.size else None
+    lrs = t["torch_s"].lr
+    dropped = np.flatnonzero(lrs[1:] < lrs[1]) + 1
+    decay_step = int(dropped[0]) if dropped.size else None
+    dist = lambda key: fmt(np.linalg.norm(t[key].final - np.asarray(cp.xy)))  # noqa: E731
+
+    # -- first steps: the move of step one, per coordinate ----------------------------------------------
+    first = {k: t[k].xy[1] - t[k].xy[0] for k in ADAPTIVE}
+    alpha = t["rmsprop"].optimizer.hyper["alpha"]
+    rms_factor = float(np.max(np.abs(first["rmsprop"]))) / ADAPTIVE_LR
+
+    # -- the turned bowl: same eigenvalues, eigenvectors on the diagonals --------------------------------
+    (cp_rot,) = optmath.minima(rot)
+    evals, evecs = optmath.hessian_eigen(rot, cp_rot.xy)
+    angle = float(np.degrees(np.arctan2(abs(evecs[1, 0]), abs(evecs[0, 0]))))  # of the shallow direction
+    rotated_sgd = np.array([turned(p) for p in t["sgd"].xy])
+    sgd_turn_gap = float(np.max(np.linalg.norm(rotated_sgd - t["sgd_rot"].xy, axis=-1)))
+
+    B, R = BOWL, ROTATED
+    momenta, momenta_s = ("torch", "sutskever", "ema"), ("torch_s", "sutskever_s", "ema_s")
+    schedule_numbers = dict(every=decay.step_size, decay=decay_step if decay_step is not None else "never",
+                            gamma=fmt(GAMMA), lr_low=fmt(lrs[-1] if decay_step is None else lrs[decay_step]),
+                            part=part if part is not None else "never", steps=t["torch_s"].steps,
+                            d_end=fmt(gap[t["torch_s"].last_finite]))
+    beats = [
+        Beat("intro", Show(B), dict(formula=spoken_formula(bowl), start=point(START)), camera=(Orbit(30),)),
+        Beat("torch_form", Show(B, momenta, panel="torch", highlight=1, to_step=min(FORMS_STEP, n_mom)),
+             dict(lr=fmt(lr), mu=fmt(mu))),
+        Beat("constant", Show(B, momenta, panel="sutskever", highlight=0),
+             dict(lr=fmt(lr), mu=fmt(mu), ema_lr=fmt(ema_lr), one_minus=fmt(1 - mu), steps=t["torch"].steps,
+                  gap_sutskever=fmt(max_gap(t["torch"], t["sutskever"])), gap_ema=fmt(max_gap(t["torch"], t["ema"])),
+                  dist=dist("torch")),
+             camera=(Orbit(-20),)),
+        # no update panel under the schedule: its title would carry the schedule too, and shrink to fit
+        Beat("schedule", Show(B, momenta_s),
+             dict(schedule_numbers, gap_ema=fmt(max_gap(t["torch_s"], t["ema_s"])),
+                  d_torch=dist("torch_s"), d_sutskever=dist("sutskever_s")),
+             camera=(TopDown(),)),
+        Beat("first_step", Show(B, ADAPTIVE, panel="rmsprop", highlight=len(t["rmsprop"].optimizer.rule) - 1,
+                                to_step=min(FIRST_STEPS, n_race)),
+             dict(lr=fmt(ADAPTIVE_LR), g0=point(t["adam"].grad[0]), step_adam=point(first["adam"]),
+                  step_adagrad=point(first["adagrad"]), step_rmsprop=point(first["rmsprop"]),
+                  alpha=fmt(alpha), factor=fmt(rms_factor)),
+             camera=(FlyTo((-4.2, -1.2), zoom=2.2),)),
+        Beat("aligned", Show(B, ("sgd", "rmsprop")),
+             dict(lr_sgd=fmt(SGD_LR), lr_rms=fmt(ADAPTIVE_LR), steps=t["sgd"].steps, d_sgd=dist("sgd"),
+                  d_rms=dist("rmsprop")),
+             camera=(TopDown(),)),
+        Beat("rotated", Show(R, ("sgd_rot", "rmsprop_rot")),
+             dict(angle=fmt(angle), formula=spoken_formula(rot), l_min=fmt(evals[0]), l_max=fmt(evals[1]), start=point(turned(START)),
+                  steps=t["sgd_rot"].steps, d_sgd=fmt(np.linalg.norm(t["sgd_rot"].final)),
+                  d_rms=fmt(np.linalg.norm(t["rmsprop_rot"].final)), turn_gap=fmt(sgd_turn_gap),
+                  step_rms=point(t["rmsprop_rot"].xy[1] - t["rmsprop_rot"].xy[0])),
+             camera=(TopDown(),)),
+        Beat("outro", Show(R, ("sgd_rot", "rmsprop_rot")), camera=(Home(share=0.5), Orbit(30, share=0.5)),
+             formats=LONG_FORM),
+        # the social clip: same name, different formula, and the step where it shows
+        Beat("social_hook", Show(B), formats=SHORT_FORM),
+        Beat("social_race", Show(B, ("torch_s", "sutskever_s")),
+             dict(decay=schedule_numbers["decay"], gamma=schedule_numbers["gamma"], steps=schedule_numbers["steps"],
+                  d_end=schedule_numbers["d_end"]),
+             camera=(TopDown(),), formats=SHORT_FORM),
+        Beat("social_end", Show(B), camera=(Home(),), formats=SHORT_FORM),
+    ]
+    # the bowl's steep walls: its higher camera and flatter drawing (see bowl.py)
+    return Description("fine-print", {B: bowl, R: rot}, runs, beats, View(phi=40, theta=-75, height=1.2)).check()
+
+
+__getattr__, __dir__ = scene_exports(__name__, "fine-print")
