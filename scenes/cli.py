@@ -265,11 +265,15 @@ def cmd_list(_args) -> None:
 
     from scenes.script import script_path
 
-    print("segments (optviz render NAME, or 'lecture' for all of them):")
+    print("segments (optviz render NAME, or 'lecture' for all of them, in this order), lecture / clip length:")
+    total = 0.0
     for s in SEGMENTS.values():
         langs = ",".join(lang for lang in LANGS if script_path(s.name, lang=lang).exists())
-        print(f"  {s.name:<8} {s.title:<22} languages {langs:<6} scenes/segments/{s.file.name} "
-              f"{s.scene('lecture')}, {s.scene('social')}")
+        lecture, clip = running_time(s, "lecture"), running_time(s, "social")
+        total += lecture
+        print(f"  {s.name:<11} {s.title:<22} ~{_mmss(lecture)} / ~{_mmss(clip)}  languages {langs:<6} "
+              f"scenes/segments/{s.file.name} {s.scene('lecture')}, {s.scene('social')}")
+    print(f"  the lecture: ~{_mmss(total)} (running times estimated from the narration at the English voice's pace)")
     print("your own shot: optviz new my_shot.toml, then optviz render my_shot.toml (or: optviz race --help)")
     print("surfaces (or a formula in x and y):")
     for s in optmath.SURFACES.values():
@@ -280,6 +284,25 @@ def cmd_list(_args) -> None:
     print("voices: " + ", ".join(f"{v} ({'/'.join(VOICE_LANGS.get(v, LANGS))})" for v in VOICES))
     print("languages (--lang): " + ", ".join(f"{k} = {v}" for k, v in LANGS.items()))
     print(f"formats: {', '.join(RENDERED_FORMATS)}")
+
+
+SECONDS_PER_BEAT = 1.2  # fades and reframing between cues, measured on the rendered segments
+
+
+def running_time(seg: SegmentInfo, fmt: str) -> float:
+    """A segment's length in a format, from its words at the voice's pace (within ~6% of a render)."""
+    from scenes.script import Script
+    from scenes.toolkit.narration import WORDS_PER_SECOND
+
+    desc, script = seg.describe(), Script.of(seg.name, title=seg.title)
+    beats = desc.beats_for(fmt)
+    words = sum(len((b.text.format(**b.numbers) if b.text else script.text(b.cue, **b.numbers)).split()) for b in beats)
+    return words / WORDS_PER_SECOND + SECONDS_PER_BEAT * len(beats)
+
+
+def _mmss(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m}:{s:02d}"
 
 
 def publish_lecture_part(mp4: Path, dest: Path, voice: str) -> None:
