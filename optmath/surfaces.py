@@ -150,6 +150,22 @@ bowl = quadratic(
     domain=((-6.0, 6.0), (-2.5, 2.5)), z_range=(0.0, 13.0), escape=60.0,
     latex=r"0.1x^2 + 2y^2", spoken="zero point one x squared plus two y squared",
 )
+# The same bowl turned by 45 degrees: 0.1u^2 + 2v^2 with u = (x+y)/sqrt2, v = (x-y)/sqrt2. The Hessian
+# [[2.1, -1.9], [-1.9, 2.1]] has the bowl's eigenvalues 0.2 and 4, on the diagonals: gradient descent does
+# exactly what it does on the bowl (rotated), the per-coordinate methods (AdaGrad, RMSprop, Adam) do not.
+bowl_rotated = Surface(
+    name="bowl-rotated",
+    latex=r"0.05(x + y)^2 + (x - y)^2",
+    title="Elongated bowl, turned 45 degrees",
+    _f=lambda x, y: 0.05 * (x + y) ** 2 + (x - y) ** 2,
+    _grad=lambda x, y: (0.1 * (x + y) + 2 * (x - y), 0.1 * (x + y) - 2 * (x - y)),
+    _hess=lambda x, y: (_const(2.1)(x, y), _const(-1.9)(x, y), _const(2.1)(x, y)),
+    domain=((-5.5, 5.5), (-5.5, 5.5)),
+    z_range=(0.0, 13.0),
+    escape=60.0,
+    source="seed 004's bowl, rotated 45 degrees (rotation invariance of the optimizers)",
+    spoken="zero point zero five times the square of x plus y, plus the square of x minus y",
+)
 bowl_nndl = quadratic(
     0.05, 1.0, "bowl-nndl", title="Elongated bowl (NNDL)", source="Deep Learning from Scratch / NNDL",
     domain=((-10.0, 10.0), (-5.0, 5.0)), z_range=(0.0, 20.0), escape=100.0,
@@ -338,7 +354,8 @@ fit_sincos = _fit_surface(
 
 SURFACES: dict[str, Surface] = {
     s.name: s
-    for s in (saddle, saddle_cs231n, bowl, bowl_nndl, cubic, rosenbrock, beale, fit_linear, fit_cubic, fit_sincos)
+    for s in (saddle, saddle_cs231n, bowl, bowl_rotated, bowl_nndl, cubic, rosenbrock, beale,
+              fit_linear, fit_cubic, fit_sincos)
 }
 
 

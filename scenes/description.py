@@ -85,6 +85,9 @@ class Run:
             text = name
             if "lr" in t.optimizer.hyper:
                 text += f" lr={fmt(t.optimizer.hyper['lr'])}"
+        elif t.schedule is not None:
+            # the schedule on a line of its own: on one line a row is twice as wide and the legend shrinks
+            text = text.replace(" + ", "\n+ ", 1)
         return language.word("from", name=text, point=point(t.start)) if self.show_start else text
 
 

@@ -26,7 +26,7 @@ def test_every_run_is_optmath_s_own_trajectory(name):
     for key, run in SEGMENTS[name].describe().runs.items():
         t = run.trajectory
         hyper = {k: v for k, v in t.optimizer.hyper.items() if k in optmath.defaults(t.optimizer.name)}
-        again = optmath.trajectory(t.surface, t.optimizer.name, tuple(t.start), t.steps, **hyper)
+        again = optmath.trajectory(t.surface, t.optimizer.name, tuple(t.start), t.steps, schedule=t.schedule, **hyper)
         np.testing.assert_array_equal(again.xy, t.xy, err_msg=key)
 
 

@@ -51,13 +51,15 @@ SETTINGS = {
 
 # A learning rate of the right size for each surface: small against 2/lambda_max.
 LR = {"saddle": 0.05, "saddle-cs231n": 0.05, "bowl": 0.05, "bowl-nndl": 0.1, "cubic": 0.05,
-      "rosenbrock": 5e-4, "beale": 2e-3, "fit-linear": 0.1, "fit-cubic": 0.2, "fit-sincos": 0.05}
+      "rosenbrock": 5e-4, "beale": 2e-3, "fit-linear": 0.1, "fit-cubic": 0.2, "fit-sincos": 0.05,
+      "bowl-rotated": 0.05}
 ADAPTIVE_LR = {"rosenbrock": 0.01, "beale": 0.01}
 
 STARTS = {
     "saddle": [(1.0, 0.25), (0.2, 1e-8), (-0.7, -0.9)],
     "saddle-cs231n": [(1e-3, 1.0), (-0.5, 0.7)],
     "bowl": [(-5.0, -2.0), (4.0, 1.0)],
+    "bowl-rotated": [(-2.12, -4.95), (3.0, 2.0)],
     "bowl-nndl": [(-7.0, 2.0), (3.0, -4.0)],
     "cubic": [(-1.2, 0.8), (0.5, -0.3), (1.0, -1.2)],
     "rosenbrock": [(-1.5, 2.0), (0.0, 0.0)],

@@ -304,7 +304,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         run = self.desc.runs[key]
         color = palette.optimizer_color(run.optimizer, run.variant)
         panel = UpdatePanel(run.trajectory, self.race.step, color=color, font_size=self.layout.rule_size,
-                            values=self.layout.panel_values, title=self.layout.panel_values)
+                            values=self.layout.panel_values, title=self.layout.panel_values, label=run.label())
         slot = self.layout.panel
         if self.legend is not None and self.layout.legend.left == slot.left and self.layout.legend.bottom >= slot.top:
             # stacked under the legend: start right under its last row

@@ -16,14 +16,13 @@ Content only; ``manim render scenes/segments/fine_print.py FinePrintSegment`` re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 
 import optmath
 from scenes.description import (
     spoken_formula,
-    LONG_FORM, SHORT_FORM, Beat, Description, FlyTo, Home, Look, Orbit, Run, Show, TopDown, View, fmt, point,
+    LONG_FORM, SHORT_FORM, Beat, Description, FlyTo, Home, Orbit, Run, Show, TopDown, View, fmt, point,
     steps,
 )
 from scenes.segments._manim import scene_exports
@@ -31,27 +30,19 @@ from scenes.segments._manim import scene_exports
 BOWL, ROTATED = "bowl", "bowl-rotated"
 START = (-5.0, -2.0)
 MOMENTUM_STEPS = 60
-FORMS_STEP = 20  # the race pauses here while torch's rule is on screen, then Sutskever's takes over
+FORMS_STEP = 20  # where the race is when torch's rule on screen gives way to Sutskever's
 HEAVY = dict(lr=0.05, momentum=0.9)  # torch's form and Sutskever's; the EMA runs at lr / (1 - momentum)
 DECAY_EVERY, DECAY_EVERY_SHORT, GAMMA = 15, 6, 0.1  # StepLR: the rate drops tenfold after this many steps
 PART_TOL = 1e-9  # paths closer than this are "the same path" (float rounding is ~1e-16 here)
 ADAPTIVE = ("adam", "adagrad", "rmsprop")
 ADAPTIVE_LR = 0.1  # one learning rate for all three, so their first steps compare directly
 FIRST_STEPS = 2  # the first-step beat stops the race here: step one and the step after it
+CLOSE_VIEW, CLOSE_ZOOM = (-4.4, -1.4), 3.5  # the start and RMSprop's first two steps, large
+ROTATED_VIEW, ROTATED_ZOOM = (-1.6, -2.5), 1.35  # from the turned start to the minimum
 RACE_STEPS = 40
 SGD_LR = 0.4
 # the turned bowl's start is the bowl's start turned with it: the same problem for a rotation-invariant method
 TURN = np.pi / 4
-
-
-@dataclass(frozen=True)
-class ScheduledRun(Run):
-    """A run under a schedule: its legend row breaks before the schedule, so it keeps the lecture's type size
-    (on one line, optimizer and schedule are twice a row's width, and the legend shrinks to fit)."""
-
-    def label(self, brief: bool = False) -> str:
-        text = super().label(brief)
-        return text if brief else text.replace(" + ", "\n+ ", 1)
 
 
 def turned(p) -> tuple[float, float]:
@@ -80,9 +71,9 @@ def describe(short: bool = False) -> Description:
         "torch": Run(heavy("momentum")),
         "sutskever": Run(heavy("momentum-sutskever")),
         "ema": Run(heavy("momentum-ema")),
-        "torch_s": ScheduledRun(heavy("momentum", decay)),
-        "sutskever_s": ScheduledRun(heavy("momentum-sutskever", decay)),
-        "ema_s": ScheduledRun(heavy("momentum-ema", decay)),
+        "torch_s": Run(heavy("momentum", decay)),
+        "sutskever_s": Run(heavy("momentum-sutskever", decay)),
+        "ema_s": Run(heavy("momentum-ema", decay)),
         **{k: Run(optmath.trajectory(bowl, k, START, n_race, lr=ADAPTIVE_LR)) for k in ADAPTIVE},
         "sgd": Run(optmath.trajectory(bowl, "sgd", START, n_race, lr=SGD_LR)),
         "sgd_rot": Run(optmath.trajectory(rot, "sgd", turned(START), n_race, lr=SGD_LR)),
@@ -112,11 +103,13 @@ def describe(short: bool = False) -> Description:
     sgd_turn_gap = float(np.max(np.linalg.norm(rotated_sgd - t["sgd_rot"].xy, axis=-1)))
 
     B, R = BOWL, ROTATED
-    momenta, momenta_s = ("torch", "sutskever", "ema"), ("torch_s", "sutskever_s", "ema_s")
-    schedule_numbers = dict(every=decay.step_size, decay=decay_step if decay_step is not None else "never",
-                            gamma=fmt(GAMMA), lr_low=fmt(lrs[-1] if decay_step is None else lrs[decay_step]),
-                            part=part if part is not None else "never", steps=t["torch_s"].steps,
-                            d_end=fmt(gap[t["torch_s"].last_finite]))
+    # torch's path, the reference, races last: it is drawn on top of the others it hides
+    momenta, momenta_s = ("sutskever", "ema", "torch"), ("sutskever_s", "ema_s", "torch_s")
+    if decay_step is None or part is None:
+        raise ValueError(f"fine-print: the rate never drops or the paths never part in {n_mom} steps; "
+                         f"the decay comes every {decay.step_size}")
+    schedule_numbers = dict(every=decay.step_size, decay=decay_step, gamma=fmt(GAMMA), lr_low=fmt(lrs[decay_step]),
+                            part=part, steps=t["torch_s"].steps, d_end=fmt(gap[t["torch_s"].last_finite]))
     beats = [
         Beat("intro", Show(B), dict(formula=spoken_formula(bowl), start=point(START)), camera=(Orbit(30),)),
         Beat("torch_form", Show(B, momenta, panel="torch", highlight=1, to_step=min(FORMS_STEP, n_mom)),
@@ -131,27 +124,31 @@ def describe(short: bool = False) -> Description:
              dict(schedule_numbers, gap_ema=fmt(max_gap(t["torch_s"], t["ema_s"])),
                   d_torch=dist("torch_s"), d_sutskever=dist("sutskever_s")),
              camera=(TopDown(),)),
-        Beat("first_step", Show(B, ADAPTIVE, panel="rmsprop", highlight=len(t["rmsprop"].optimizer.rule) - 1,
+        Beat("first_step", Show(B, ADAPTIVE[::-1], panel="rmsprop", highlight=len(t["rmsprop"].optimizer.rule) - 1,
                                 to_step=min(FIRST_STEPS, n_race)),
              dict(lr=fmt(ADAPTIVE_LR), g0=point(t["adam"].grad[0]), step_adam=point(first["adam"]),
                   step_adagrad=point(first["adagrad"]), step_rmsprop=point(first["rmsprop"]),
                   alpha=fmt(alpha), factor=fmt(rms_factor)),
-             camera=(FlyTo((-4.2, -1.2), zoom=2.2),)),
+             # all three first steps point the same way (the gradient's signs): RMSprop races first, so it is drawn
+             # under the others; close in on the start, where Adam's step of lr is visible and RMSprop's jump and the
+             # step after it still fit, and hold there
+             camera=(FlyTo(CLOSE_VIEW, zoom=CLOSE_ZOOM, share=0.25), FlyTo(CLOSE_VIEW, zoom=CLOSE_ZOOM, share=0.75))),
         Beat("aligned", Show(B, ("sgd", "rmsprop")),
              dict(lr_sgd=fmt(SGD_LR), lr_rms=fmt(ADAPTIVE_LR), steps=t["sgd"].steps, d_sgd=dist("sgd"),
                   d_rms=dist("rmsprop")),
              camera=(TopDown(),)),
         Beat("rotated", Show(R, ("sgd_rot", "rmsprop_rot")),
-             dict(angle=fmt(angle), formula=spoken_formula(rot), l_min=fmt(evals[0]), l_max=fmt(evals[1]), start=point(turned(START)),
-                  steps=t["sgd_rot"].steps, d_sgd=fmt(np.linalg.norm(t["sgd_rot"].final)),
+             dict(angle=fmt(angle), formula=spoken_formula(rot), l_min=fmt(evals[0]), l_max=fmt(evals[1]),
+                  start=point(turned(START)), steps=t["sgd_rot"].steps, d_sgd=fmt(np.linalg.norm(t["sgd_rot"].final)),
                   d_rms=fmt(np.linalg.norm(t["rmsprop_rot"].final)), turn_gap=fmt(sgd_turn_gap),
                   step_rms=point(t["rmsprop_rot"].xy[1] - t["rmsprop_rot"].xy[0])),
-             camera=(TopDown(),)),
+             # from above, then closer around the paths (the turned start lies near the plot's lower edge)
+             camera=(TopDown(share=0.3), FlyTo(ROTATED_VIEW, zoom=ROTATED_ZOOM, share=0.7))),
         Beat("outro", Show(R, ("sgd_rot", "rmsprop_rot")), camera=(Home(share=0.5), Orbit(30, share=0.5)),
              formats=LONG_FORM),
         # the social clip: same name, different formula, and the step where it shows
         Beat("social_hook", Show(B), formats=SHORT_FORM),
-        Beat("social_race", Show(B, ("torch_s", "sutskever_s")),
+        Beat("social_race", Show(B, ("sutskever_s", "torch_s")),
              dict(decay=schedule_numbers["decay"], gamma=schedule_numbers["gamma"], steps=schedule_numbers["steps"],
                   d_end=schedule_numbers["d_end"]),
              camera=(TopDown(),), formats=SHORT_FORM),

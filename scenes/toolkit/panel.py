@@ -37,13 +37,15 @@ class UpdatePanel(VGroup):
     """Rule lines (MathTex) over live values: t, theta, f(theta), g, and the optimizer's state."""
 
     def __init__(self, trajectory: Trajectory, step: ValueTracker, color=None, width: float = 4.6,
-                 font_size: int = 30, values: bool = True, title: bool = True):
+                 font_size: int = 30, values: bool = True, title: bool = True, label: str | None = None):
         """``values=False`` shows only the rule's update line (a phone screen has no room for a table of
-        numbers or the state's lines); ``title=False`` leaves out the optimizer's name (the legend says it)."""
+        numbers or the state's lines); ``title=False`` leaves out the optimizer's name (the legend says it);
+        ``label`` is that name as the legend words it (the video's language, a schedule on its own line)."""
         super().__init__()
         self.trajectory, self.step = trajectory, step
         opt = trajectory.optimizer
-        self.title = Text(trajectory.label, font_size=22, color=color or palette.TEXT_COLOR) if title else VGroup()
+        self.title = Text(label or trajectory.label, font_size=22, color=color or palette.TEXT_COLOR) \
+            if title else VGroup()
         lines = opt.rule if values else opt.rule[-1:]
         self.rule = VGroup(*[MathTex(line, font_size=font_size, color=palette.TEXT_COLOR) for line in lines])
         self.rule.arrange(DOWN, aligned_edge=LEFT, buff=0.18)
