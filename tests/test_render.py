@@ -70,7 +70,7 @@ def test_lecture_is_joined_with_chapters_and_captions(silent_lecture):
                                                      "lecture-480p15-short-silent.srt"]
     # the numbers it shows, beside it: each segment's paths on screen, as CSV and JSON
     data = sorted(p.name for p in (out / "lecture-480p15-short-silent-data").iterdir())
-    assert {n.split("-")[0] for n in data} == set(SEGMENTS) and len(data) % 2 == 0
+    assert all(any(n.startswith(f"{s}-") for n in data) for s in SEGMENTS) and len(data) % 2 == 0
     info = probe(main)
     assert is_faststart(main) and oct(main.stat().st_mode & 0o777) == oct(normal_mode())
     parts = [probe(rendered_movie(media, s, "lecture", "l")).duration for s in SEGMENTS.values()]
