@@ -39,6 +39,7 @@ from scenes.publish import (
 from scenes.segments import SEGMENTS, SegmentInfo
 from scenes.segments._manim import scene_name
 from scenes.talk_assets import converter_env, missing_assets
+from scenes import language
 from scenes.language import LANG_ENV, LANGS
 from scenes.settings import DEFAULT_VOICE, SLIDES_DIR_ENV, VOICE_LANGS, VOICES
 from scenes.toolkit import palette
@@ -224,7 +225,7 @@ def inputs_digest(seg: SegmentInfo, fmt: str, quality: str, voice: str, short: b
         if path.exists():
             h.update(path.read_bytes())
     h.update(seg.digest_bytes())  # a shot's own document
-    lang = os.environ.get(LANG_ENV, "en")
+    lang = language.current()
     h.update(f"{seg.name}|{fmt}|{quality}|{voice}|{short}|{lang}|manim {manim.__version__}".encode())
     return h.hexdigest()[:16]
 
@@ -240,7 +241,7 @@ def cached_render(seg: SegmentInfo, fmt: str, quality: str, voice: str, media_di
     """
     store = media_dir / "segments"
     store.mkdir(parents=True, exist_ok=True)
-    key = store / (f"{seg.name}-{fmt}-{QUALITIES[quality]}-{voice}-{os.environ.get(LANG_ENV, 'en')}"
+    key = store / (f"{seg.name}-{fmt}-{QUALITIES[quality]}-{voice}-{language.current()}"
                    f"{'-short' if short else ''}-"
                    f"{inputs_digest(seg, fmt, quality, voice, short)}.mp4")
     if key.exists() and not disable_caching:
@@ -296,7 +297,7 @@ def running_time(seg: SegmentInfo, fmt: str) -> float:
 
     desc, script = seg.describe(), Script.of(seg.name, title=seg.title)
     beats = desc.beats_for(fmt)
-    words = sum(len((b.text.format(**b.numbers) if b.text else script.text(b.cue, **b.numbers)).split()) for b in beats)
+    words = sum(len(script.say(b).split()) for b in beats)
     return words / WORDS_PER_SECOND + SECONDS_PER_BEAT * len(beats)
 
 
@@ -321,7 +322,7 @@ def publish_clip(mp4: Path, dest: Path, args) -> list[Path]:
     from scenes.formats.layout import SOCIAL
 
     info = probe(mp4)
-    lang = os.environ.get(LANG_ENV, "en")
+    lang = language.current()
     words = sidecar(mp4, ".words.json")
     cues = json.loads(words.read_text(encoding="utf-8"))["cues"] if words else []
     box = SOCIAL.captions.pixels(SOCIAL.frame.width, SOCIAL.frame.height, info.width, info.height)
@@ -414,7 +415,6 @@ def render(args, stem: str, targets: list, lecture: bool = False) -> Path:
     _say(f"[{stem}] joining {len(targets)} segments with chapters")
     with tempfile.TemporaryDirectory(dir=media_dir, prefix="join-") as work:
         joined = Path(work) / dest.name
-        from scenes import language
         from scenes.script import Script
 
         chapters = [Script.of(t.name, title=t.title).title for t in targets]  # in the video's language
@@ -436,7 +436,7 @@ def render_talk(stem: str, targets: list, lecture: bool, quality: str, voice: st
                 log_dir: Path, args) -> Path:
     """A manim-slides deck: each part's talk scene (and, for the lecture, a title slide) rendered
     into one slides folder, words muxed into each slide when voiced, then one offline HTML and a PDF."""
-    lang = os.environ.get(LANG_ENV, "en")
+    lang = language.current()
     slides = media_dir / f"talk-{stem}-{lang}-{QUALITIES[quality]}{'-short' if args.short else ''}-{voice}" / "slides"
     if slides.exists():
         shutil.rmtree(slides)  # a deck is rebuilt whole: stale slides must not join it
@@ -483,6 +483,7 @@ def cmd_race(args) -> Path:
 
     from optmath.cli import write_atomically
     from shots.race import document, to_toml
+    from shots.scene import SHOT_ENV
     from shots.schema import ShotError, from_dict
 
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,60}", args.name):
@@ -490,7 +491,7 @@ def cmd_race(args) -> Path:
     try:
         doc = document(args.surface, args.optimizers, args.set, args.start, args.steps, args.title, args.domain,
                        args.z_range, args.phi, args.theta, args.move)
-        from_dict(doc, args.name)  # every check of a shot file, before anything is written
+        shot = from_dict(doc, args.name)  # every check of a shot file, before anything is written
     except ShotError as exc:
         raise UsageError(str(exc)) from None
     if args.save:
@@ -503,8 +504,7 @@ def cmd_race(args) -> Path:
     shots_dir.mkdir(parents=True, exist_ok=True)
     document_path = shots_dir / f"{args.name}.json"
     write_atomically(str(document_path), json.dumps(doc, indent=1) + "\n")
-    target = shot_target(document_path)
-    target = ShotTarget(args.name, target.title, target.document, env=target.env)
+    target = ShotTarget(args.name, shot.title, document_path, env={SHOT_ENV: str(document_path)})
     return render(args, args.name, [target])
 
 

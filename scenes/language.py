@@ -66,6 +66,8 @@ def join(items: list[str], lang: str | None = None) -> str:
 # -- speech --------------------------------------------------------------------------------------------
 _NUMBER = re.compile(r"[-+\u2212]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Chinese characters with CJK and full-width punctuation: text written without spaces between
+CJK_TEXT = re.compile(rf"[\u3000-\u303f{_CJK}\uff00-\uffef]")
 
 
 def _zh_number(text: str) -> str:

@@ -36,6 +36,7 @@ import av
 import srt
 
 from optmath.cli import normal_file_mode, write_atomically
+from scenes.language import CJK_TEXT, tokens
 
 log = logging.getLogger(__name__)
 
@@ -325,7 +326,6 @@ class _Chunk:
         return join_tokens([w.text for w in self.words])
 
 
-_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 def join_tokens(texts: list[str], shown: list[str] | None = None) -> str:
@@ -335,7 +335,7 @@ def join_tokens(texts: list[str], shown: list[str] | None = None) -> str:
     shown = shown or texts
     out = ""
     for i, (t, show) in enumerate(zip(texts, shown)):
-        if i and not (_CJK.search(texts[i - 1][-1:]) or _CJK.search(t[:1])):
+        if i and not (CJK_TEXT.search(texts[i - 1][-1:]) or CJK_TEXT.search(t[:1])):
             out += " "
         out += show
     return out
@@ -364,9 +364,7 @@ def _cue_words(cue: dict) -> list[_Word]:
         return words
     # No word timing (a hand-written cue): share the cue's time by word length.
     text = str(cue.get("text", ""))
-    if _CJK.search(text):
-        from scenes.language import tokens
-
+    if CJK_TEXT.search(text):
         texts = tokens(text, "zh")
     else:
         texts = text.split()

@@ -61,5 +61,11 @@ class Script:
             raise KeyError(f"cue {key!r} of {self.path.name} needs {sorted(missing)} from the scene")
         return template.format(**numbers)
 
+    def say(self, beat) -> str:
+        """A beat's words with its numbers: its own text (a shot's), or its cue in this script."""
+        if beat.text is not None:
+            return beat.text.format(**beat.numbers)
+        return self.text(beat.cue, **beat.numbers)
+
     def placeholders(self, key: str) -> set[str]:
         return {name for _, name, _, _ in string.Formatter().parse(self.cues[key]) if name}

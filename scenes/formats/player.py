@@ -112,7 +112,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
 
     # -- one beat ----------------------------------------------------------------------------------------
     def cue_text(self, beat: Beat) -> str:
-        text = beat.text.format(**beat.numbers) if beat.text is not None else self.script.text(beat.cue, **beat.numbers)
+        text = self.script.say(beat)
         return shorten(text) if self.short else text
 
     def play_beat(self, beat: Beat) -> None:

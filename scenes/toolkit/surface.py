@@ -95,6 +95,14 @@ def clip_faces(X: np.ndarray, Y: np.ndarray, F: np.ndarray, lo: float, hi: float
     return np.vstack(verts), padded, np.array(counts, int)
 
 
+def bilinear(grid: np.ndarray, fx: np.ndarray, fy: np.ndarray) -> np.ndarray:
+    """``grid`` read between its nodes at fractional indices (clipped below the last node)."""
+    i, j = fx.astype(int), fy.astype(int)
+    u, v = fx - i, fy - j
+    return (grid[i, j] * (1 - u) * (1 - v) + grid[i + 1, j] * u * (1 - v) + grid[i, j + 1] * (1 - u) * v
+            + grid[i + 1, j + 1] * u * v)
+
+
 DETAIL_TOLERANCE = 1.5e-3  # mean gap between the mesh and the surface, as a share of the z-range
 
 
@@ -113,12 +121,8 @@ def detail_resolution(surface: LossFn, base: int, most: int | None = None, fine:
         gx, gy = np.linspace(x0, x1, n + 1), np.linspace(y0, y1, n + 1)
         with np.errstate(all="ignore"):
             grid = np.clip(surface.f(*np.meshgrid(gx, gy, indexing="ij")), z0, z1)
-        fx = np.clip((X - x0) / (x1 - x0) * n, 0, n - 1e-9)
-        fy = np.clip((Y - y0) / (y1 - y0) * n, 0, n - 1e-9)
-        i, j = fx.astype(int), fy.astype(int)
-        u, v = fx - i, fy - j
-        mesh = (grid[i, j] * (1 - u) * (1 - v) + grid[i + 1, j] * u * (1 - v) + grid[i, j + 1] * (1 - u) * v
-                + grid[i + 1, j + 1] * u * v)
+        mesh = bilinear(grid, np.clip((X - x0) / (x1 - x0) * n, 0, n - 1e-9),
+                        np.clip((Y - y0) / (y1 - y0) * n, 0, n - 1e-9))
         gap = np.nanmean(np.abs(mesh - truth)) / (z1 - z0)
         if gap <= DETAIL_TOLERANCE or n >= most:
             return n
@@ -222,11 +226,7 @@ class LossSurface(Group):
         inside = (xy[..., 0] >= x0) & (xy[..., 0] <= x1) & (xy[..., 1] >= y0) & (xy[..., 1] <= y1)
         fx = np.clip((xy[..., 0] - x0) / (x1 - x0) * (len(self._gx) - 1), 0, len(self._gx) - 1.001)
         fy = np.clip((xy[..., 1] - y0) / (y1 - y0) * (len(self._gy) - 1), 0, len(self._gy) - 1.001)
-        i, j = fx.astype(int), fy.astype(int)
-        u, v = fx - i, fy - j
-        g = self._gz
-        zs = (g[i, j] * (1 - u) * (1 - v) + g[i + 1, j] * u * (1 - v) + g[i, j + 1] * (1 - u) * v
-              + g[i + 1, j + 1] * u * v)
+        zs = bilinear(self._gz, fx, fy)
         return np.any(inside & (q[..., 2] < zs - 0.02), axis=1)
 
     def height(self, x, y):
