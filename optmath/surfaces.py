@@ -46,6 +46,10 @@ class Surface:
     axis_labels: tuple[str, str] = ("x", "y")
     data: "FitData | None" = None
     spoken: str = ""  # the formula as a narrator reads it
+    # draw heights on a log scale, log10(1 + f - z_min), up to the domain's highest value: for valleys
+    # whose walls are thousands of times higher than their floor (Rosenbrock, Beale), which a linear
+    # z_range either flattens or clips away
+    log_height: bool = False
 
     # -- evaluation on separate coordinates -------------------------------------------------
     def f(self, x, y) -> Array:
@@ -196,6 +200,7 @@ rosenbrock = Surface(
     domain=((-2.0, 2.0), (-1.0, 3.0)),
     z_range=(0.0, 400.0),
     escape=20.0,
+    log_height=True,
     source="Rosenbrock (1960), classic optimizer benchmark",
 )
 
@@ -231,6 +236,7 @@ beale = Surface(
     domain=((-4.5, 4.5), (-4.5, 4.5)),
     z_range=(0.0, 100.0),
     escape=45.0,
+    log_height=True,
     source="Beale (1958), classic optimizer benchmark",
 )
 

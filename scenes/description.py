@@ -101,7 +101,11 @@ class Show:
         panel: key of the run whose update rule (and live numbers) is shown.
         highlight: line of that rule to box while it is being talked about.
         plot: show the data-and-fit plot of a model-fitting surface, one curve per racer.
-        to_step: where the race is when the beat ends (None: its last step).
+        to_step: where the race (and the swarm) is when the beat ends (None: its last step).
+        swarm: key of a swarm of paths (a fan of learning rates, a grid of starts), coloured by fate; its
+            legend takes the legend's place, so a beat shows racers or a swarm, not both.
+        card: key of a card (number line, table, fate maps) shown in the update panel's place.
+        arrows: key of arrows drawn on the surface (the Hessian's eigenvectors at a point).
     """
 
     surface: str
@@ -110,6 +114,127 @@ class Show:
     highlight: int | None = None
     plot: bool = False
     to_step: float | None = None
+    swarm: str | None = None
+    card: str | None = None
+    arrows: str | None = None
+
+
+# -- many paths, cards and arrows -----------------------------------------------------------------
+FATE_KINDS = ("good", "middle", "bad", "other")  # a fate's colour: settles / a second outcome / leaves / the rest
+
+
+@dataclass(frozen=True)
+class Fate:
+    """What became of some paths, as the legend says it (``settles (18)``, ``minimum 62.4%``).
+
+    ``kind`` picks the colour (the palette's, not the content's): good settles or reaches the best
+    minimum, middle is a second outcome (zig-zags in, a local fit), bad leaves or diverges.
+    """
+
+    words: str
+    kind: str = "good"
+
+    def __post_init__(self):
+        if self.kind not in FATE_KINDS:
+            raise ValueError(f"unknown fate kind {self.kind!r}; choose one of: {', '.join(FATE_KINDS)}")
+
+
+@dataclass(frozen=True, eq=False)
+class Swarm:
+    """Many paths of one batched optmath run, each coloured by its fate, drawn in one pass.
+
+    Args:
+        xy: (N, steps + 1, 2) paths, NaN from where a path has left (``BatchTrajectory.xy``).
+        fate: (N,) each path's index into ``fates``.
+        fates: the legend's rows.
+        trails: draw each path's trail (a fan of a few dozen); False: moving dots only (thousands).
+        title: the legend's heading (``SGD, 25 learning rates``).
+    """
+
+    xy: np.ndarray
+    fate: np.ndarray
+    fates: tuple[Fate, ...]
+    trails: bool = True
+    title: str = ""
+
+    def __post_init__(self):
+        xy, fate = np.asarray(self.xy, float), np.asarray(self.fate, int)
+        if xy.ndim != 3 or xy.shape[-1] != 2 or fate.shape != xy.shape[:1]:
+            raise ValueError(f"a swarm needs xy (N, steps+1, 2) and fate (N,); got {xy.shape} and {fate.shape}")
+        if fate.size and (fate.min() < 0 or fate.max() >= len(self.fates)):
+            raise ValueError(f"fate indices run 0..{len(self.fates) - 1}; got {fate.min()}..{fate.max()}")
+        object.__setattr__(self, "xy", xy)
+        object.__setattr__(self, "fate", fate)
+
+    @property
+    def steps(self) -> int:
+        return self.xy.shape[1] - 1
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A marked value on a number line: a bound (``2/λmax = 0.5``) or a chosen rate."""
+
+    value: float
+    words: str
+    kind: str = "bad"  # FATE_KINDS: the colour of the mark
+
+
+@dataclass(frozen=True)
+class NumberLine:
+    """A number line (of learning rates): ticks coloured by fate, and marked bounds.
+
+    Args:
+        lo, hi: the line's ends.
+        values, fate: the ticks, each with its kind (FATE_KINDS) for the colour.
+        marks: labelled values (bounds) drawn across the line.
+        title: the words above the line.
+        log: a logarithmic line (rates a decade apart).
+    """
+
+    lo: float
+    hi: float
+    values: tuple[float, ...] = ()
+    kinds: tuple[str, ...] = ()
+    marks: tuple[Mark, ...] = ()
+    title: str = ""
+    log: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of words and numbers (every number formatted from optmath), with rows to highlight."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    highlight: tuple[int, ...] = ()
+    title: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class FateMaps:
+    """Small maps side by side, one per optimizer: each start of a grid coloured by where it ended.
+
+    ``maps``: (heading, labels) pairs; labels is an (ny, nx) array of indices into ``fates``, row 0 at the
+    domain's lowest y (``BasinMap.labels``' orientation).
+    """
+
+    maps: tuple[tuple[str, np.ndarray], ...]
+    fates: tuple[Fate, ...]
+    title: str = ""
+
+
+Card = NumberLine | Table | FateMaps
+
+
+@dataclass(frozen=True)
+class Arrows:
+    """Arrows on the surface from one point of the domain: directions (domain units, their drawn length)
+    and their labels, e.g. the Hessian's eigenvectors at the minimum with their eigenvalues."""
+
+    at: tuple[float, float]
+    vectors: tuple[tuple[float, float], ...]
+    labels: tuple[str, ...] = ()
 
 
 # -- camera moves (a format frames them into its own layout) ----------------------------------------
@@ -198,6 +323,9 @@ class Description:
     beats: list[Beat]
     view: View = View()
     title: str | None = None  # on screen when the segment has no narration file to take it from
+    swarms: dict[str, Swarm] = field(default_factory=dict)
+    cards: dict[str, Card] = field(default_factory=dict)
+    arrows: dict[str, Arrows] = field(default_factory=dict)
 
     def beats_for(self, fmt_name: str) -> list[Beat]:
         if fmt_name not in FORMATS:
@@ -212,6 +340,11 @@ class Description:
             for key in b.show.racers + ((b.show.panel,) if b.show.panel else ()):
                 if key not in self.runs:
                     raise KeyError(f"{self.name}.{b.cue}: no run {key!r}")
+            for key, table in ((b.show.swarm, self.swarms), (b.show.card, self.cards), (b.show.arrows, self.arrows)):
+                if key is not None and key not in table:
+                    raise KeyError(f"{self.name}.{b.cue}: no swarm, card or arrows {key!r}")
+            if b.show.swarm and b.show.racers:
+                raise ValueError(f"{self.name}.{b.cue}: a beat shows racers or a swarm, not both")
         return self
 
 

@@ -106,21 +106,52 @@ def bilinear(grid: np.ndarray, fx: np.ndarray, fy: np.ndarray) -> np.ndarray:
 DETAIL_TOLERANCE = 1.5e-3  # mean gap between the mesh and the surface, as a share of the z-range
 
 
+class HeightScale:
+    """How a surface's values become drawn heights: f itself, or log10(1 + f - z_min) for a surface with
+    ``log_height`` (Rosenbrock's walls are 10^5 times its valley floor: on a linear scale the valley is
+    flat and a z-range clips most of the walls away; on a log scale the whole domain is drawn).
+
+    ``range`` is the drawn heights' range; every height the picture uses (mesh, paths, contours, the
+    occlusion test) goes through ``__call__``, so paths ride on the surface as drawn.
+    """
+
+    def __init__(self, surface: LossFn, fine: int = 129):
+        self.log = bool(getattr(surface, "log_height", False))
+        z0, z1 = surface.z_range
+        self.base = z0
+        if self.log:
+            (x0, x1), (y0, y1) = surface.domain
+            X, Y = np.meshgrid(np.linspace(x0, x1, fine), np.linspace(y0, y1, fine), indexing="ij")
+            with np.errstate(all="ignore"):
+                top = float(np.nanmax(surface.f(X, Y)))
+            self.range = (0.0, float(np.log10(1.0 + max(top - z0, 1e-9))))
+        else:
+            self.range = (float(z0), float(z1))
+
+    def __call__(self, f):
+        """Drawn heights of values f (not clipped)."""
+        if not self.log:
+            return f
+        with np.errstate(all="ignore"):
+            return np.log10(1.0 + np.maximum(np.asarray(f, float) - self.base, 0.0))
+
+
 def detail_resolution(surface: LossFn, base: int, most: int | None = None, fine: int = 129) -> int:
     """Faces per side from the surface's detail, not one number for all: the smallest of base, 1.5x,
     2x base... (up to ``most``, default 2x) whose bilinear mesh stays within DETAIL_TOLERANCE of the
     surface on average. sin(b cos(ax)) needs twice the bowl's faces to stop looking blocky from above."""
     most = most or 2 * base
     (x0, x1), (y0, y1) = surface.domain
-    z0, z1 = surface.z_range
+    scale = HeightScale(surface)
+    z0, z1 = scale.range
     X, Y = np.meshgrid(np.linspace(x0, x1, fine), np.linspace(y0, y1, fine), indexing="ij")
     with np.errstate(all="ignore"):
-        truth = np.clip(surface.f(X, Y), z0, z1)
+        truth = np.clip(scale(surface.f(X, Y)), z0, z1)
     n = base
     while True:
         gx, gy = np.linspace(x0, x1, n + 1), np.linspace(y0, y1, n + 1)
         with np.errstate(all="ignore"):
-            grid = np.clip(surface.f(*np.meshgrid(gx, gy, indexing="ij")), z0, z1)
+            grid = np.clip(scale(surface.f(*np.meshgrid(gx, gy, indexing="ij"))), z0, z1)
         mesh = bilinear(grid, np.clip((X - x0) / (x1 - x0) * n, 0, n - 1e-9),
                         np.clip((Y - y0) / (y1 - y0) * n, 0, n - 1e-9))
         gap = np.nanmean(np.abs(mesh - truth)) / (z1 - z0)
@@ -129,10 +160,10 @@ def detail_resolution(surface: LossFn, base: int, most: int | None = None, fine:
         n = min(most, int(round(n * 1.5)))
 
 
-def surface_axes(surface: LossFn, height: float = PLOT_HEIGHT) -> ThreeDAxes:
+def surface_axes(surface: LossFn, height: float = PLOT_HEIGHT, z_range=None) -> ThreeDAxes:
     """Axes whose longer horizontal side is PLOT_WIDTH, keeping the domain's aspect ratio."""
     (x0, x1), (y0, y1) = surface.domain
-    z0, z1 = surface.z_range
+    z0, z1 = z_range or surface.z_range
     scale = PLOT_WIDTH / max(x1 - x0, y1 - y0)
     axes = ThreeDAxes(
         x_range=[x0, x1, _nice_step(x1 - x0)], y_range=[y0, y1, _nice_step(y1 - y0)],
@@ -158,7 +189,9 @@ class LossSurface(Group):
                  **kwargs):
         super().__init__(**kwargs)
         self.loss = surface
-        self.axes = surface_axes(surface, height)
+        self.scale = HeightScale(surface)
+        self.z_range = self.scale.range  # of the drawn heights
+        self.axes = surface_axes(surface, height, self.z_range)
         self.resolution = resolution or detail_resolution(surface, settings.surface_resolution())
         self.mesh = self._fast_mesh(opacity) if fast else self._stock_mesh(opacity)
         self.contours = self._floor_contours(contours)
@@ -173,8 +206,8 @@ class LossSurface(Group):
         xs, ys = np.linspace(x0, x1, n + 1), np.linspace(y0, y1, n + 1)
         X, Y = np.meshgrid(xs, ys, indexing="ij")
         with np.errstate(all="ignore"):
-            F = self.loss.f(X, Y)
-        z0, z1 = self.loss.z_range
+            F = self.scale(self.loss.f(X, Y))
+        z0, z1 = self.z_range
         xyf, faces, counts = clip_faces(X, Y, F, z0, z1)
         origin = np.asarray(self.axes.c2p(0, 0, 0), float)
         unit = np.array([self.axes.c2p(1, 0, 0), self.axes.c2p(0, 1, 0), self.axes.c2p(0, 0, 1)]) - origin
@@ -230,27 +263,28 @@ class LossSurface(Group):
         return np.any(inside & (q[..., 2] < zs - 0.02), axis=1)
 
     def height(self, x, y):
-        """The drawn height: the surface's value clipped to its z-range."""
-        z0, z1 = self.loss.z_range
+        """The drawn height: the surface's value (on its height scale) clipped to its z-range."""
+        z0, z1 = self.z_range
         with np.errstate(all="ignore"):
-            return np.clip(self.loss.f(x, y), z0, z1)
+            return np.clip(self.scale(self.loss.f(x, y)), z0, z1)
 
     def point(self, x, y, lift: float = 0.0) -> np.ndarray:
         return self.axes.c2p(x, y, float(self.height(x, y))) + np.array([0.0, 0.0, lift])
 
     def surface_points(self, xy: np.ndarray, lift: float = 0.0) -> np.ndarray:
         """Scene points of many (x, y) at once (vectorised c2p)."""
-        xy = np.asarray(xy, float)
-        z = self.height(xy[:, 0], xy[:, 1])
-        pts = np.array([self.axes.c2p(x, y, h) for (x, y), h in zip(xy, z)]) if len(xy) else np.zeros((0, 3))
-        return pts + np.array([0.0, 0.0, lift])
+        xy = np.asarray(xy, float).reshape(-1, 2)
+        xyz = np.column_stack([xy, self.height(xy[:, 0], xy[:, 1])])
+        origin = np.asarray(self.axes.c2p(0, 0, 0), float)
+        unit = np.array([self.axes.c2p(1, 0, 0), self.axes.c2p(0, 1, 0), self.axes.c2p(0, 0, 1)]) - origin
+        return origin + xyz @ unit + np.array([0.0, 0.0, lift])  # c2p is affine: every point in one product
 
     def bounding_corners(self) -> np.ndarray:
         """What must be in view when framing: the drawn surface (its clipped heights on a coarse grid)
         and the floor its contours are drawn on. Tighter than the whole z-range box, whose empty top
         corners would shrink the picture for nothing."""
         (x0, x1), (y0, y1) = self.loss.domain
-        z0 = self.loss.z_range[0]
+        z0 = self.z_range[0]
         xs, ys = np.linspace(x0, x1, 17), np.linspace(y0, y1, 17)
         X, Y = np.meshgrid(xs, ys, indexing="ij")
         top = self.surface_points(np.column_stack([X.ravel(), Y.ravel()]))
@@ -258,7 +292,7 @@ class LossSurface(Group):
         return np.vstack([top, floor])
 
     def floor_point(self, x, y) -> np.ndarray:
-        return self.axes.c2p(x, y, self.loss.z_range[0])
+        return self.axes.c2p(x, y, self.z_range[0])
 
     def _floor_contours(self, levels: int) -> VMobject:
         """Level sets of f drawn on the floor plane, the view seeds draw with plt.contour.
@@ -272,8 +306,9 @@ class LossSurface(Group):
         (x0, x1), (y0, y1) = self.loss.domain
         xs, ys = np.linspace(x0, x1, 120), np.linspace(y0, y1, 120)
         X, Y = np.meshgrid(xs, ys)
-        Z = self.loss.f(X, Y)
-        z0, z1 = self.loss.z_range
+        with np.errstate(all="ignore"):
+            Z = self.scale(self.loss.f(X, Y))
+        z0, z1 = self.z_range
         lo, hi = max(z0, float(np.nanmin(Z))), min(z1, float(np.nanmax(Z)))
         gen = contourpy.contour_generator(X, Y, Z)
         for level in np.linspace(lo, hi, levels + 2)[1:-1]:
