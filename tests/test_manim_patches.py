@@ -7,7 +7,7 @@ from manim import ThreeDAxes, ThreeDScene, config, tempconfig
 from manim.scene.scene_file_writer import SceneFileWriter
 
 from scenes.toolkit import manim_patches
-from scenes.toolkit.mesh import MeshCamera, MeshSurface
+from scenes.toolkit.mesh import MeshCamera, MeshSurface, OnePass
 
 
 def test_partial_movie_stream_is_opened_where_the_encoder_patch_hooks_in():
@@ -47,8 +47,8 @@ def test_camera_rebuilds_display_funcs_and_mesh_camera_draws_meshes():
     verts = np.zeros((2, 2, 3))
     verts[1, :, 0], verts[:, 1, 1] = 1.0, 1.0
     mesh = MeshSurface(verts, np.full((1, 1, 3), 0.5))
-    assert cam.type_or_raise(mesh) is MeshSurface
-    assert cam.display_funcs[MeshSurface] == cam.display_meshes
+    assert cam.type_or_raise(mesh) is OnePass
+    assert cam.display_funcs[OnePass] == cam.display_one_pass
 
 
 def test_base_camera_still_puts_frame_center_into_its_cached_cairo_matrix():

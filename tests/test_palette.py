@@ -90,6 +90,8 @@ def _shots() -> dict[str, list[tuple[str, object]]]:
     for name in palette.OPTIMIZER_COLORS:
         shots[f"{name} + variants"] = [(f"{name}#{k}" if k else name, palette.optimizer_color(name, k))
                                        for k in range(VARIANTS + 1)]
+    # a swarm's paths by fate (settles, a second outcome, leaves, the rest)
+    shots["fates"] = [(kind, palette.fate_color(kind)) for kind in palette.FATE_COLORS]
     return shots
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 from manim import (
-    DEGREES, DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, ManimColor, MathTex, Text, ThreeDScene, VGroup, config,
+    DEGREES, DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, ManimColor, MathTex, Text, ThreeDScene, ValueTracker,
+    VGroup, config, linear,
 )
 from manim_voiceover import VoiceoverScene
 
@@ -24,6 +25,8 @@ from scenes import settings
 from scenes.description import Beat, Description, FlyTo, Home, Look, Orbit, Show, TopDown
 from scenes.formats.layout import Layout, Rect
 from scenes.toolkit import manim_patches, palette
+from scenes.toolkit.arrows import SurfaceArrows
+from scenes.toolkit.cards import SwarmLegend, make_card
 from scenes.toolkit.fit_plot import FitPlot
 from scenes.toolkit.framing import frame
 from scenes.toolkit.mesh import MeshCamera
@@ -31,6 +34,7 @@ from scenes.toolkit.narration import Script, make_service, shorten
 from scenes.toolkit.panel import UpdatePanel
 from scenes.toolkit.race import Race, Racer
 from scenes.toolkit.surface import LossSurface
+from scenes.toolkit.swarm import SwarmPaths
 
 FADE = 0.5  # seconds to fade out what the next beat no longer shows
 
@@ -89,6 +93,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         self.surface_key = None
         self.shown = Show(surface="")
         self.race = self.legend = self.panel = self.plot = self.title = None
+        self.swarm = self.swarm_legend = self.card = self.arrows = None
 
     def add_sound(self, sound_file, time_offset=0, gain=None, **kwargs):
         if self.voice == "none":
@@ -108,7 +113,11 @@ class FormatScene(VoiceoverScene, ThreeDScene):
 
     def finish(self) -> None:
         """End of the segment: fade every overlay and the race; the surface stays for the next segment's cut."""
-        self.fade_out([m for m in (self.race, self.legend, self.panel, self.plot, self.title) if m is not None])
+        self.fade_out([m for m in self.overlays_up() + [self.title] if m is not None])
+
+    def overlays_up(self) -> list:
+        return [m for m in (self.race, self.legend, self.panel, self.plot, self.swarm, self.swarm_legend, self.card,
+                            self.arrows) if m is not None]
 
     # -- one beat ----------------------------------------------------------------------------------------
     def cue_text(self, beat: Beat) -> str:
@@ -138,9 +147,22 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             gone.append(self.panel)
         if self.plot is not None and (not show.plot or show.surface != self.surface_key):
             gone.append(self.plot)
-        if self.loss is not None and show.surface != self.surface_key:
+        new_surface = show.surface != self.surface_key
+        if self.swarm is not None and (show.swarm != self.shown.swarm or new_surface):
+            gone += [self.swarm, self.swarm_legend]
+        if self.card is not None and (show.card != self.shown.card or new_surface):
+            gone.append(self.card)
+        if self.arrows is not None and (show.arrows != self.shown.arrows or new_surface):
+            gone.append(self.arrows)
+        if self.loss is not None and new_surface:
             gone += [self.loss, self.title]
         self.fade_out([m for m in gone if m is not None])
+        if self.swarm is not None and self.swarm not in self.mobjects:
+            self.swarm = self.swarm_legend = None
+        if self.card is not None and self.card not in self.mobjects:
+            self.card = None
+        if self.arrows is not None and self.arrows not in self.mobjects:
+            self.arrows = None
         if self.race is not None and self.race not in self.mobjects:
             self.race = self.legend = None
         if self.panel is not None and self.panel not in self.mobjects:
@@ -172,6 +194,22 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         if show.panel and self.panel is None and self.layout.panel is not None:
             self.panel = self.make_panel(show.panel)
             fresh.append(self.panel)
+        if show.swarm and self.swarm is None:
+            swarm = self.desc.swarms[show.swarm]
+            self.swarm_step = ValueTracker(0)
+            self.swarm = SwarmPaths(self.loss, swarm, self.swarm_step)
+            self.swarm_legend = self.place_legend(SwarmLegend(swarm, font_size=self.layout.legend_size))
+            self.add(self.swarm)
+            self.races = [r for r in getattr(self, "races", []) if r in self.mobjects] + [self.swarm]
+            fresh.append(self.swarm_legend)
+        if show.card and self.card is None and self.layout.panel is not None:
+            self.card = self.place_card(make_card(self.desc.cards[show.card], font_size=self.layout.legend_size))
+            fresh.append(self.card)
+        if show.arrows and self.arrows is None:
+            self.arrows = SurfaceArrows(self.loss, self.desc.arrows[show.arrows], font_size=self.layout.legend_size + 4)
+            self.add_fixed_orientation_mobjects(*self.arrows.labels)
+            self.races = [r for r in getattr(self, "races", []) if r in self.mobjects] + [self.arrows]
+            fresh.append(self.arrows)
         anims = [FadeIn(m) for m in fresh]
         if show.highlight is not None and self.panel is not None and show.highlight < len(self.panel.rule):
             anims.append(self.panel.highlight(show.highlight))
@@ -207,26 +245,30 @@ class FormatScene(VoiceoverScene, ThreeDScene):
 
     def play_moves(self, moves, show: Show, seconds: float) -> None:
         """The beat's camera moves one after another; the race advances across all of them."""
-        target = None
-        if self.race is not None:
-            target = self.race.steps if show.to_step is None else min(show.to_step, self.race.steps)
+        # (tracker, where it is, where the beat leaves it): the race's step and the swarm's
+        moving = ([(self.race.step, self.race.steps)] if self.race is not None else []) \
+            + ([(self.swarm_step, self.swarm.steps)] if self.swarm is not None else [])
+        goals = [(tracker, tracker.get_value(), steps if show.to_step is None else min(show.to_step, steps))
+                 for tracker, steps in moving]
+        goals = [g for g in goals if g[2] > g[1]]
+
+        def advance(share: float) -> list:
+            return [tracker.animate(rate_func=linear).set_value(start + (end - start) * share)
+                    for tracker, start, end in goals]
+
         if not moves:
-            if target is not None and self.race.step.get_value() < target:
-                self.play(self.race.run(to_step=target), run_time=seconds)
+            if goals:
+                self.play(*advance(1.0), run_time=seconds)
             else:
                 self.hold(seconds)
             return
         shares = np.array([m.share for m in moves], float)
         times = seconds * shares / shares.sum()
-        start = self.race.step.get_value() if self.race is not None else 0.0
         elapsed = 0.0
         for move, t in zip(moves, times):
             elapsed += t
             self.cam = self.apply(move, self.cam)
-            added = []
-            if target is not None and target > start:
-                added.append(self.race.run(to_step=start + (target - start) * elapsed / seconds))
-            self.move_camera(**self.camera_args(self.cam), added_anims=added, run_time=t)
+            self.move_camera(**self.camera_args(self.cam), added_anims=advance(elapsed / seconds), run_time=t)
 
     # -- camera -------------------------------------------------------------------------------------------
     def apply(self, move, cam: CameraState) -> CameraState:
@@ -245,12 +287,14 @@ class FormatScene(VoiceoverScene, ThreeDScene):
     def free_slot(self) -> Rect:
         """Where the surface goes now: the layout's slot for the overlays that are up, and in a layout
         that stacks them above and below the surface, all the height between the ones actually drawn."""
-        any_up = self.race is not None or self.panel is not None or self.plot is not None
-        slot = self.layout.surface_slot(any_up, self.panel is not None)
+        above = self.panel if self.panel is not None else self.card  # in the panel's place
+        below = self.legend if self.legend is not None else self.swarm_legend  # in the legend's place
+        any_up = self.race is not None or self.plot is not None or above is not None or below is not None
+        slot = self.layout.surface_slot(any_up, above is not None)
         if not self.layout.stacked:
             return slot
-        top = self.panel.get_bottom()[1] - 0.15 if self.panel is not None else self.layout.surface_alone.top
-        bottom = self.legend.get_top()[1] + 0.15 if self.legend is not None else self.layout.surface_alone.bottom
+        top = above.get_bottom()[1] - 0.15 if above is not None else self.layout.surface_alone.top
+        bottom = below.get_top()[1] + 0.15 if below is not None else self.layout.surface_alone.bottom
         return Rect(slot.left, bottom, slot.right, top)
 
     def camera_args(self, cam: CameraState) -> dict:
@@ -295,21 +339,29 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             self.add_fixed_orientation_mobjects(p.dot, p.marker)
         return race
 
-    def place_legend(self, race: Race):
+    def place_legend(self, race_or_legend):
         # stacked under the surface: sit on the slot's floor, so the surface gets the height left over
+        legend = race_or_legend.legend if isinstance(race_or_legend, Race) else race_or_legend
         vertical = DOWN if self.layout.stacked else UP
-        return self.place(race.legend, self.layout.legend, align=vertical + (LEFT if self.layout.stacked else RIGHT))
+        return self.place(legend, self.layout.legend, align=vertical + (LEFT if self.layout.stacked else RIGHT))
+
+    def panel_slot(self) -> Rect:
+        """The update panel's place; in the lecture's column, from right under the legend's last row."""
+        slot = self.layout.panel
+        legend = self.legend if self.legend is not None else self.swarm_legend
+        if legend is not None and self.layout.legend.left == slot.left and self.layout.legend.bottom >= slot.top:
+            slot = Rect(slot.left, slot.bottom, slot.right, min(slot.top, legend.get_bottom()[1] - 0.25))
+        return slot
+
+    def place_card(self, card):
+        return self.place(card, self.panel_slot(), align=UP + (RIGHT if self.layout.panel_values else LEFT))
 
     def make_panel(self, key: str) -> UpdatePanel:
         run = self.desc.runs[key]
         color = palette.optimizer_color(run.optimizer, run.variant)
         panel = UpdatePanel(run.trajectory, self.race.step, color=color, font_size=self.layout.rule_size,
                             values=self.layout.panel_values, title=self.layout.panel_values, label=run.label())
-        slot = self.layout.panel
-        if self.legend is not None and self.layout.legend.left == slot.left and self.layout.legend.bottom >= slot.top:
-            # stacked under the legend: start right under its last row
-            slot = Rect(slot.left, slot.bottom, slot.right, min(slot.top, self.legend.get_bottom()[1] - 0.25))
-        return self.place(panel, slot, align=UP + (RIGHT if self.layout.panel_values else LEFT))
+        return self.place(panel, self.panel_slot(), align=UP + (RIGHT if self.layout.panel_values else LEFT))
 
     def fade_out(self, mobjects, run_time: float = FADE) -> None:
         mobjects = [m for m in mobjects if m in self.mobjects or m in getattr(self, "overlays", [])]

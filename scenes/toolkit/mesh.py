@@ -29,7 +29,29 @@ def colormap(values: np.ndarray, colorscale: list[str], lo: float, hi: float) ->
     return stops[i] * (1 - f) + stops[i + 1] * f
 
 
-class MeshSurface(Mobject):
+class OnePass(Mobject):
+    """A mobject with no submobjects and no Bezier points, drawn by MeshCamera in one vectorised pass:
+    what Manim's fades and transforms need from it is an opacity."""
+
+    opacity = 1.0
+
+    def set_opacity(self, opacity: float, family: bool = True):
+        self.opacity = float(opacity)
+        return self
+
+    def fade(self, darkness: float = 0.5, family: bool = True):
+        self.opacity *= 1 - darkness
+        return self
+
+    def get_opacity(self) -> float:
+        return self.opacity
+
+    def interpolate_color(self, mobject1, mobject2, alpha):
+        self.opacity = (1 - alpha) * mobject1.opacity + alpha * mobject2.opacity
+        return self
+
+
+class MeshSurface(OnePass):
     """Faces with per-face colours, drawn in one pass: a grid of quads, or any polygons.
 
     ``MeshSurface(grid, rgb)`` takes an (R+1, C+1, 3) vertex grid and (R, C, 3) colours;
@@ -67,22 +89,6 @@ class MeshSurface(Mobject):
         mesh.face_rgb = np.asarray(face_rgb, float).reshape(-1, 3)
         return mesh
 
-    # What Manim's fades and transforms need from a mobject with no submobjects.
-    def set_opacity(self, opacity: float, family: bool = True):
-        self.opacity = float(opacity)
-        return self
-
-    def fade(self, darkness: float = 0.5, family: bool = True):
-        self.opacity *= 1 - darkness
-        return self
-
-    def get_opacity(self) -> float:
-        return self.opacity
-
-    def interpolate_color(self, mobject1, mobject2, alpha):
-        self.opacity = (1 - alpha) * mobject1.opacity + alpha * mobject2.opacity
-        return self
-
 
 class MeshCamera(ThreeDCamera):
     """ThreeDCamera that also knows how to draw a MeshSurface."""
@@ -93,16 +99,17 @@ class MeshCamera(ThreeDCamera):
         return ctx
 
     def type_or_raise(self, mobject):
-        kind = MeshSurface if isinstance(mobject, MeshSurface) else super().type_or_raise(mobject)
-        register_display_function(self, MeshSurface, self.display_meshes)
-        return kind
+        if isinstance(mobject, OnePass):
+            register_display_function(self, OnePass, self.display_one_pass)
+            return OnePass
+        return super().type_or_raise(mobject)
 
-    def display_meshes(self, meshes: list[MeshSurface], pixel_array) -> None:
+    def display_one_pass(self, mobjects, pixel_array) -> None:
+        """Meshes and swarms: each draws itself onto one Cairo context (``draw(camera, ctx)``)."""
         ctx = self.get_cairo_context(pixel_array)
-        for mesh in meshes:
-            if mesh.opacity <= 0:
-                continue
-            self._draw_mesh(ctx, mesh)
+        for mob in mobjects:
+            if mob.opacity > 0:
+                mob.draw(self, ctx)
 
     def _draw_mesh(self, ctx, mesh: MeshSurface) -> None:
         if len(mesh.faces) == 0:
@@ -156,6 +163,9 @@ class MeshCamera(ThreeDCamera):
         light = 0.5 * np.einsum("ij,ij->i", normal, to_sun) ** 3
         light = np.where(light < 0, light * 0.5, light)
         return rgb + light[..., None]
+
+
+MeshSurface.draw = lambda self, camera, ctx: camera._draw_mesh(ctx, self)
 
 
 class MeshScene(ThreeDScene):

@@ -140,3 +140,19 @@ def race_colors(racers: list[tuple[str, int]]) -> list[ManimColor]:
             color = free.pop(0)
         out.append(ManimColor(color))
     return out
+
+
+# What became of a path (``scenes.description.Fate``): settles, a second outcome, leaves, the rest.
+# Four path colours, so every pair stays told apart under deuteranopia too (tests/test_palette.py; the
+# neutral grey is only 17 from sky blue there): sky blue is "good" rather than a green, which
+# deuteranopes see as the vermillion; white, the most neutral of the six, is "the rest".
+FATE_COLORS = {
+    "good": PATH_COLORS["sky_blue"],
+    "middle": PATH_COLORS["yellow"],
+    "bad": PATH_COLORS["vermillion"],
+    "other": PATH_COLORS["white"],
+}
+
+
+def fate_color(kind: str) -> ManimColor:
+    return ManimColor(FATE_COLORS[kind])

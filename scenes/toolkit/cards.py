@@ -1,0 +1,175 @@
+"""Cards shown in the update panel's place: a number line of learning rates, a table, fate maps side by side;
+and the legend of a swarm. Built from ``scenes.description``'s data, whose every number comes from optmath.
+
+Type sizes follow the legend's (``font_size``), so a card reads at the size the format chose for words.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (
+    DOWN, LEFT, RIGHT, UP, Dot, Line, NumberLine, Rectangle, SurroundingRectangle, Text, VGroup, VMobject,
+)
+from manim import Table as ManimTable
+
+from scenes.description import Card, FateMaps, NumberLine as LineCard, Swarm, Table
+from scenes.toolkit import palette
+
+WIDTH = 4.3  # a card's width in frame units before it is fitted to its slot
+
+
+def _text(words: str, size: int, color=palette.TEXT_COLOR, **kw) -> Text:
+    return Text(words, font_size=size, color=color, **kw)
+
+
+def fate_rows(fates, size: int) -> VGroup:
+    rows = VGroup()
+    for fate in fates:
+        dot = Dot(radius=0.09 * size / 18, color=palette.fate_color(fate.kind))
+        rows.add(VGroup(dot, _text(fate.words, size)).arrange(RIGHT, buff=0.15))
+    return rows.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+
+
+class SwarmLegend(VGroup):
+    """The swarm's heading and one row per fate: a dot of its colour and its words (with count or share)."""
+
+    def __init__(self, swarm: Swarm, font_size: int = 18):
+        super().__init__()
+        if swarm.title:
+            self.add(_text(swarm.title, font_size, weight="BOLD"))
+        self.add(fate_rows(swarm.fates, font_size))
+        self.arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+
+
+class LrLine(VGroup):
+    """A number line with the fan's values as ticks (coloured by fate) and labelled marks.
+
+    Marks' labels sit in rows of their own above the line, each joined to its value by a thin leader,
+    so close bounds (Nesterov's and plain GD's) never print over each other."""
+
+    def __init__(self, card: LineCard, font_size: int = 18, width: float = WIDTH):
+        super().__init__()
+        lo, hi = card.lo, card.hi
+        if card.log:
+            from manim import LogBase
+
+            line = NumberLine(x_range=[np.log10(lo), np.log10(hi), 1], length=width, scaling=LogBase(),
+                              include_numbers=True, font_size=font_size, color=palette.TEXT_COLOR)
+        else:
+            step = _nice_step(hi - lo)
+            line = NumberLine(x_range=[lo, hi, step], length=width, include_numbers=True, font_size=font_size,
+                              decimal_number_config={"num_decimal_places": _decimals(step)}, color=palette.TEXT_COLOR)
+        self.line = line
+        ticks = VGroup()
+        for value, kind in zip(card.values, card.kinds):
+            if lo <= value <= hi:
+                at = line.n2p(value)
+                ticks.add(Line(at, at + UP * 0.28, stroke_width=3, color=palette.fate_color(kind)))
+        marks = VGroup()
+        row_h = font_size / 18 * 0.34
+        for i, mark in enumerate(sorted(card.marks, key=lambda m: m.value)):
+            if not lo <= mark.value <= hi:
+                continue
+            at = line.n2p(mark.value)
+            color = palette.fate_color(mark.kind)
+            label = _text(mark.words, font_size, color=color)
+            y = 0.45 + row_h * (len(card.marks) - 1 - i)
+            # the label starts at its leader's top and reads rightwards; near the line's right end, leftwards
+            top = at + UP * (y + label.height / 2)
+            if at[0] + 0.08 + label.width <= line.get_right()[0] + 0.3:
+                label.move_to(top + RIGHT * 0.08, aligned_edge=LEFT)
+            else:
+                label.move_to(top + LEFT * 0.08, aligned_edge=RIGHT)
+            marks.add(VGroup(Line(at + DOWN * 0.12, at + UP * (y + label.height / 2), stroke_width=2, color=color),
+                             label))
+        parts = [line, ticks, marks]
+        if card.title:
+            title = _text(card.title, font_size, weight="BOLD")
+            title.next_to(VGroup(line, marks), UP, buff=0.2, aligned_edge=LEFT)
+            parts.append(title)
+        self.add(*parts)
+
+
+def _nice_step(span: float) -> float:
+    raw = span / 4
+    mag = 10 ** np.floor(np.log10(raw))
+    return float(min((m * mag for m in (1, 2, 2.5, 5, 10)), key=lambda s: abs(s - raw)))
+
+
+def _decimals(step: float) -> int:
+    text = f"{step:.6f}".rstrip("0")
+    return max(len(text.split(".")[1]) if "." in text else 0, 0)
+
+
+class TableCard(VGroup):
+    """Manim's Table of Text cells, the highlighted rows boxed."""
+
+    def __init__(self, card: Table, font_size: int = 18):
+        super().__init__()
+        table = ManimTable(
+            [list(r) for r in card.rows], col_labels=[_text(h, font_size, weight="BOLD") for h in card.header],
+            element_to_mobject=lambda s: _text(str(s), font_size), include_outer_lines=False,
+            h_buff=0.35, v_buff=0.18, line_config={"stroke_width": 1, "stroke_opacity": 0.4, "color": palette.TEXT_COLOR},
+        )
+        self.table = table
+        parts = [table]
+        for r in card.highlight:
+            row = table.get_rows()[r + 1]  # row 0 is the header
+            parts.append(SurroundingRectangle(row, color=palette.HIGHLIGHT, buff=0.06, stroke_width=2.5))
+        if card.title:
+            title = _text(card.title, font_size, weight="BOLD")
+            title.next_to(table, UP, buff=0.2, aligned_edge=LEFT)
+            parts.append(title)
+        self.add(*parts)
+
+
+class FateMap(VGroup):
+    """One grid of starts coloured by fate: each row's runs of one fate are one rectangle, and all the
+    rectangles of a colour are subpaths of one VMobject (a 64 x 64 grid is a handful of Cairo fills,
+    not 4096 squares)."""
+
+    def __init__(self, labels: np.ndarray, fates, size: float = 1.3):
+        super().__init__()
+        labels = np.asarray(labels, int)
+        ny, nx = labels.shape
+        cell = size / max(nx, ny)
+        for kind in np.unique(labels):
+            shape = VMobject(stroke_width=0, fill_opacity=1.0, fill_color=palette.fate_color(fates[kind].kind))
+            for i in range(ny):
+                row = labels[i] == kind
+                edges = np.flatnonzero(np.diff(np.concatenate([[0], row.astype(int), [0]])))
+                for a, b in zip(edges[::2], edges[1::2]):
+                    x0, x1, y0, y1 = a * cell, b * cell, i * cell, (i + 1) * cell  # row 0 at the bottom
+                    corners = [np.array([x, y, 0.0]) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0))]
+                    shape.start_new_path(corners[0])
+                    shape.add_points_as_corners(corners[1:])
+            self.add(shape)
+        self.add(Rectangle(width=nx * cell, height=ny * cell, stroke_width=1, stroke_color=palette.TEXT_COLOR,
+                           stroke_opacity=0.5).move_to(np.array([nx * cell / 2, ny * cell / 2, 0])))
+
+
+class FateMapsCard(VGroup):
+    def __init__(self, card: FateMaps, font_size: int = 18, width: float = WIDTH):
+        super().__init__()
+        n = len(card.maps)
+        size = (width - 0.25 * (n - 1)) / max(n, 1)
+        maps = VGroup()
+        for heading, labels in card.maps:
+            m = FateMap(labels, card.fates, size)
+            maps.add(VGroup(_text(heading, font_size), m).arrange(DOWN, buff=0.12))
+        maps.arrange(RIGHT, buff=0.25, aligned_edge=UP)
+        parts = [maps, fate_rows(card.fates, font_size).next_to(maps, DOWN, buff=0.25, aligned_edge=LEFT)]
+        if card.title:
+            parts.insert(0, _text(card.title, font_size, weight="BOLD"))
+        self.add(*parts)
+        self.arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+
+
+def make_card(card: Card, font_size: int = 18):
+    if isinstance(card, LineCard):
+        return LrLine(card, font_size)
+    if isinstance(card, Table):
+        return TableCard(card, font_size)
+    if isinstance(card, FateMaps):
+        return FateMapsCard(card, font_size)
+    raise TypeError(f"unknown card {card!r}")

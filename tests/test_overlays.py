@@ -1,0 +1,191 @@
+"""Swarms, cards, arrows and the log height scale: geometry and drawing, rendered as single frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from manim import ValueTracker
+
+import optmath
+from scenes.description import Arrows, Fate, FateMaps, Mark, NumberLine, Swarm, Table
+from scenes.toolkit import palette
+from scenes.toolkit.arrows import SurfaceArrows
+from scenes.toolkit.cards import FateMap, LrLine, SwarmLegend, TableCard, make_card
+from scenes.toolkit.mesh import MeshCamera, OnePass
+from scenes.toolkit.surface import HeightScale, LossSurface
+from scenes.toolkit.swarm import SwarmPaths
+
+FATES = (Fate("settles"), Fate("zig-zags in", "middle"), Fate("diverges", "bad"))
+
+
+@pytest.fixture(scope="module")
+def bowl():
+    return LossSurface(optmath.get_surface("bowl"), resolution=8)
+
+
+@pytest.fixture(scope="module")
+def fan():
+    lrs = np.array([0.1, 0.3, 0.52])
+    run = optmath.batch_trajectory("bowl", "sgd", np.array([[-5.0, -2.0]]), 20, lr=lrs, record_state=False)
+    xy = run.xy.reshape(3, 21, 2)
+    return Swarm(xy, np.array([0, 1, 2]), FATES, trails=True, title="SGD")
+
+
+# -- the vocabulary refuses what a player could not draw --------------------------------------------------
+def test_a_swarm_checks_its_shapes_and_fates():
+    with pytest.raises(ValueError, match=r"xy \(N, steps\+1, 2\)"):
+        Swarm(np.zeros((3, 2)), np.zeros(3, int), FATES)
+    with pytest.raises(ValueError, match="fate indices run 0..2"):
+        Swarm(np.zeros((2, 5, 2)), np.array([0, 3]), FATES)
+    with pytest.raises(ValueError, match="unknown fate kind 'great'; choose one of: good, middle, bad, other"):
+        Fate("x", "great")
+
+
+# -- a swarm is one mobject, drawn in one pass ------------------------------------------------------------
+def test_a_swarm_is_one_mobject_whatever_its_size(bowl):
+    g = np.stack(np.meshgrid(np.linspace(-5, 5, 64), np.linspace(-2, 2, 64)), -1).reshape(-1, 2)
+    run = optmath.batch_trajectory("bowl", "sgd", g, 10, lr=0.3, record_state=False)
+    swarm = Swarm(run.xy, np.zeros(len(g), int), FATES, trails=False)
+    mob = SwarmPaths(bowl, swarm, ValueTracker(0))
+    assert isinstance(mob, OnePass) and mob.get_family() == [mob] and len(mob.points) > 0
+    assert mob.scene_points.shape == (4096, 11, 3)
+
+
+def test_heads_ride_on_the_surface_and_leave_with_their_path(bowl, fan):
+    step = ValueTracker(0)
+    mob = SwarmPaths(bowl, fan, step)
+    np.testing.assert_allclose(mob.heads(0)[0], bowl.surface_points(fan.xy[0, :1], lift=0.04)[0])
+    # half way between steps 3 and 4: the mean of the two lifted points
+    h = mob.heads(3.5)
+    np.testing.assert_allclose(h[0], (mob.scene_points[0, 3] + mob.scene_points[0, 4]) / 2)
+    # lr 0.52 > 2/lambda_max diverges: it leaves the plotted domain, and its head is gone after its last step
+    last = mob.last[2]
+    assert 0 < last < 20 and not optmath.get_surface("bowl").in_domain(fan.xy[2, last + 1])
+    assert np.isfinite(mob.heads(last)[2]).all() and np.isnan(mob.heads(last + 1)[2]).all()
+    assert mob.last[0] == mob.last[1] == 20
+
+
+def _frame(*mobs, phi=60, theta=-60):
+    cam = MeshCamera(pixel_width=640, pixel_height=360, frame_width=14.22, frame_height=8)
+    cam.set_phi(phi * np.pi / 180)
+    cam.set_theta(theta * np.pi / 180)
+    cam.capture_mobjects(list(mobs))
+    return cam.pixel_array[..., :3].astype(int)
+
+
+def test_heads_are_drawn_in_their_fate_colour(bowl, fan):
+    step = ValueTracker(2)  # the three heads apart, the diverging one still inside
+    mob = SwarmPaths(bowl, fan, step)
+    mob.trails = False
+    pixels = _frame(mob)
+    for kind, rgb in (("good", palette.fate_color("good")), ("middle", palette.fate_color("middle"))):
+        want = (np.array(rgb.to_rgb()) * 255).round()
+        assert (np.abs(pixels - want).max(axis=-1) <= 2).sum() >= 4, kind
+    bad = (np.array(palette.fate_color("bad").to_rgb()) * 255).round()
+    assert (np.abs(pixels - bad).max(axis=-1) <= 2).sum() >= 4
+    # at the end the diverged path has no head: no vermillion
+    step.set_value(20)
+    assert (np.abs(_frame(mob) - bad).max(axis=-1) <= 2).sum() == 0
+    mob.trails = True
+    assert (np.abs(_frame(mob) - bad).max(axis=-1) <= 40).sum() > 0  # its trail stays, up to where it left
+
+
+# -- cards --------------------------------------------------------------------------------------------------
+def test_number_line_marks_never_print_over_each_other():
+    card = NumberLine(0.0, 0.8, (0.1, 0.3, 0.6), ("good", "middle", "bad"),
+                      (Mark(0.375, "Nesterov 0.375"), Mark(0.5, "2/λmax = 0.5"), Mark(0.25, "1/λmax = 0.25", "middle"),
+                       Mark(0.75, "heavy ball 0.75", "good")), title="learning rate")
+    line = LrLine(card)
+    labels = [m[1] for m in line[2]]
+    assert len(labels) == 4 and len(line[1]) == 3
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:]:
+            apart = (a.get_right()[0] <= b.get_left()[0] or b.get_right()[0] <= a.get_left()[0]
+                     or a.get_top()[1] <= b.get_bottom()[1] or b.get_top()[1] <= a.get_bottom()[1])
+            assert apart, (a.text, b.text)
+    # each mark's leader stands on its value
+    for (leader, _), mark in zip(line[2], sorted(card.marks, key=lambda m: m.value)):
+        assert leader.get_start()[0] == pytest.approx(line.line.n2p(mark.value)[0])
+
+
+def test_a_log_number_line_spans_decades():
+    line = LrLine(NumberLine(1e-4, 1.0, (1e-3, 1e-1), ("good", "bad"), log=True))
+    assert line.line.n2p(1e-2)[0] == pytest.approx((line.line.n2p(1e-4)[0] + line.line.n2p(1.0)[0]) / 2)
+
+
+def test_a_table_card_holds_the_cells_it_was_given():
+    card = Table(("optimizer", "best lr"), (("SGD", "0.001"), ("Adam", "0.1")), highlight=(1,), title="tuning")
+    mob = TableCard(card)
+    cells = [[t.text for t in row] for row in mob.table.get_rows()]
+    assert cells == [["optimizer", "bestlr"], ["SGD", "0.001"], ["Adam", "0.1"]]  # Text drops spaces from .text
+    box = mob[1]
+    assert box.get_top()[1] >= mob.table.get_rows()[2].get_top()[1]
+
+
+def test_a_fate_map_draws_each_fate_as_the_area_of_its_cells():
+    labels = np.zeros((8, 8), int)
+    labels[:3] = 2  # the three lowest rows: row 0 is the domain's lowest y
+    labels[5, 2:6] = 1
+    fm = FateMap(labels, FATES, size=0.8)
+    shapes = {tuple(np.round(s.get_fill_color().to_rgb(), 3)): s for s in fm[:-1]}
+    assert len(shapes) == 3
+    bad = shapes[tuple(np.round(palette.fate_color("bad").to_rgb(), 3))]
+    # one rectangle per run of a row: 3 rows of one run each, drawn at the bottom
+    assert len(bad.get_subpaths()) == 3
+    assert bad.get_bottom()[1] == pytest.approx(fm.get_bottom()[1]) and bad.height == pytest.approx(0.3)
+    mid = shapes[tuple(np.round(palette.fate_color("middle").to_rgb(), 3))]
+    assert len(mid.get_subpaths()) == 1 and mid.width == pytest.approx(0.4)
+
+
+def test_make_card_knows_every_card_and_refuses_others():
+    maps = FateMaps((("SGD 50%", np.eye(4, dtype=int)),), FATES[:2])
+    assert make_card(maps).height > 0
+    with pytest.raises(TypeError):
+        make_card("a table")
+
+
+def test_a_swarm_legend_has_a_row_per_fate_in_its_colour(fan):
+    legend = SwarmLegend(fan, font_size=18)
+    rows = legend[1]
+    assert [r[1].text for r in rows] == ["settles", "zig-zagsin", "diverges"]
+    assert [r[0].get_fill_color().to_hex().lower() for r in rows] == \
+        [palette.fate_color(f.kind).to_hex().lower() for f in FATES]
+
+
+# -- arrows on the surface -----------------------------------------------------------------------------------
+def test_eigenvector_arrows_lie_on_the_surface(bowl):
+    arrows = SurfaceArrows(bowl, Arrows((0.0, 0.0), ((2.0, 0.0), (0.0, 1.0)), ("λ = 0.2", "λ = 4")))
+    shaft = arrows[0]
+    ends = np.asarray(shaft.get_anchors())
+    back = np.array([bowl.axes.p2c(p) for p in ends[[0, -1]]])
+    np.testing.assert_allclose(back[:, :2], [[0, 0], [2, 0]], atol=1e-9)
+    surf = optmath.get_surface("bowl")
+    assert back[1, 2] > surf.f(2.0, 0.0)  # lifted just above it
+    assert len(arrows.labels) == 2
+
+
+# -- the log height view ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["rosenbrock", "beale"])
+def test_valleys_with_steep_walls_are_drawn_whole_on_a_log_scale(name):
+    surf = optmath.get_surface(name)
+    assert surf.log_height
+    scale = HeightScale(surf)
+    (x0, x1), (y0, y1) = surf.domain
+    X, Y = np.meshgrid(np.linspace(x0, x1, 129), np.linspace(y0, y1, 129), indexing="ij")
+    F = surf.f(X, Y)
+    h = scale(F)
+    # nothing of the domain is clipped, and the order of heights is the order of values
+    assert h.max() == pytest.approx(scale.range[1]) and h.min() >= scale.range[0]
+    order = np.argsort(F.ravel())
+    assert np.all(np.diff(h.ravel()[order]) >= 0)
+    # the linear z-range clipped a large share of the domain
+    assert (F > surf.z_range[1]).mean() > 0.2
+    np.testing.assert_allclose(scale(np.array([0.0, 9.0, 99.0])), [0.0, 1.0, 2.0])
+
+
+def test_paths_ride_the_log_drawn_surface():
+    loss = LossSurface(optmath.get_surface("rosenbrock"), resolution=8)
+    p = loss.surface_points(np.array([[-1.5, 2.0]]))[0]
+    assert loss.axes.p2c(p)[2] == pytest.approx(np.log10(1 + optmath.get_surface("rosenbrock").f(-1.5, 2.0)))
+    assert not optmath.get_surface("bowl").log_height
+    assert HeightScale(optmath.get_surface("bowl")).range == optmath.get_surface("bowl").z_range
