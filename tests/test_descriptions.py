@@ -38,7 +38,7 @@ def test_each_format_has_beats_and_the_clip_loops(name):
     social = d.beats_for(SOCIAL)
     assert social[0].cue == "social_hook" and not social[0].show.racers  # the hook: the bare surface
     assert social[-1].show == social[0].show  # the last picture is the first: the loop does not jump
-    assert any(b.show.racers for b in social)  # and the key moment races
+    assert any(b.show.racers or b.show.swarm for b in social)  # and the key moment races, or a swarm flows
     assert len(d.beats_for(LECTURE)) > len(social)
 
 

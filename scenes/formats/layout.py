@@ -60,6 +60,9 @@ class Layout:
             between the overlays as drawn, not only their slots' worst case.
         brief_labels: legend rows name the optimizer and its learning rate only.
         hook_title: the title is the clip's hook question (``hook_title`` in the narration file).
+        cards: show a beat's card in the panel's place. The 9:16 panel slot is one unit tall: a number
+            line or a table fitted there prints at a third of the legend's size, so the clip leaves
+            cards out and its swarm legend carries the counts.
     """
 
     name: str
@@ -81,6 +84,7 @@ class Layout:
     stacked: bool = False  # overlays sit above and below the surface, which takes all the height between
     brief_labels: bool = False  # legend rows name the optimizer and its lr only
     hook_title: bool = False  # the title is the clip's hook question, not the segment's name
+    cards: bool = True  # cards (number line, table, fate maps) take the panel's place; a phone has no room for them
 
     def surface_slot(self, overlays: bool, panel: bool = False) -> Rect:
         if panel and self.surface_with_panel is not None:
@@ -131,6 +135,7 @@ SOCIAL = Layout(
     rule_size=40,
     brief_labels=True,
     hook_title=True,
+    cards=False,
 )
 
 LAYOUTS = {"lecture": LECTURE, "social": SOCIAL}

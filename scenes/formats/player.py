@@ -202,7 +202,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             self.add(self.swarm)
             self.races = [r for r in getattr(self, "races", []) if r in self.mobjects] + [self.swarm]
             fresh.append(self.swarm_legend)
-        if show.card and self.card is None and self.layout.panel is not None:
+        if show.card and self.card is None and self.layout.panel is not None and self.layout.cards:
             self.card = self.place_card(make_card(self.desc.cards[show.card], font_size=self.layout.legend_size))
             fresh.append(self.card)
         if show.arrows and self.arrows is None:

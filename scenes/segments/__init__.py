@@ -49,6 +49,7 @@ SEGMENTS = {
     for s in (
         SegmentInfo("saddle", "A saddle point"),
         SegmentInfo("bowl", "An elongated bowl"),
+        SegmentInfo("stability", "Why a step size blows up"),
         SegmentInfo("cubic", "A race past a saddle"),
         SegmentInfo("fit", "Fitting a model"),
         SegmentInfo("fine-print", "The fine print"),
