@@ -52,6 +52,7 @@ SEGMENTS = {
         SegmentInfo("stability", "Why a step size blows up"),
         SegmentInfo("cubic", "A race past a saddle"),
         SegmentInfo("fit", "Fitting a model"),
+        SegmentInfo("basins", "Where a start ends"),
         SegmentInfo("fair-race", "A fair race"),
         SegmentInfo("fine-print", "The fine print"),
     )
