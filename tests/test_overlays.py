@@ -189,3 +189,34 @@ def test_paths_ride_the_log_drawn_surface():
     assert loss.axes.p2c(p)[2] == pytest.approx(np.log10(1 + optmath.get_surface("rosenbrock").f(-1.5, 2.0)))
     assert not optmath.get_surface("bowl").log_height
     assert HeightScale(optmath.get_surface("bowl")).range == optmath.get_surface("bowl").z_range
+
+
+# -- static words: one path per text ----------------------------------------------------------------------------
+def test_merged_glyphs_draw_the_same_words_in_one_path_each():
+    from manim import DOWN, Camera, MathTex, Text, VGroup
+
+    from scenes.toolkit.glyphs import merge_glyphs
+
+    def make():
+        return VGroup(Text("Why a step size blows up 鞍点 λmax", font_size=34),
+                      MathTex(r"f(x, y) = 0.1x^2 + 2y^2")).arrange(DOWN)
+
+    def render(m):
+        cam = Camera(pixel_width=800, pixel_height=450)
+        cam.capture_mobjects([m])
+        return cam.pixel_array[..., :3].astype(int)
+
+    plain, merged = make(), merge_glyphs(make())
+    assert len(plain.family_members_with_points()) > 30 and len(merged.family_members_with_points()) == 2
+    assert merged[0].text == plain[0].text
+    # the same pixels up to anti-aliasing where two glyphs' edges meet
+    assert np.abs(render(plain) - render(merged)).max() <= 8
+
+
+def test_glyphs_of_different_styles_are_left_apart():
+    from manim import Text
+
+    from scenes.toolkit.glyphs import merge_text
+
+    t = Text("ab", t2c={"a": "#ff0000"})
+    assert not merge_text(t) and len(t.family_members_with_points()) == 2

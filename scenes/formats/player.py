@@ -27,6 +27,7 @@ from scenes.formats.layout import Layout, Rect
 from scenes.toolkit import manim_patches, palette
 from scenes.toolkit.arrows import SurfaceArrows
 from scenes.toolkit.cards import SwarmLegend, make_card
+from scenes.toolkit.glyphs import merge_glyphs
 from scenes.toolkit.fit_plot import FitPlot
 from scenes.toolkit.framing import frame
 from scenes.toolkit.mesh import MeshCamera
@@ -325,7 +326,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         formula = MathTex("f(x, y) = " + surf.latex if surf.data is None else surf.latex,
                           font_size=self.layout.title_size, color=palette.TEXT_COLOR)
         card = VGroup(head, formula).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-        return self.place(card, self.layout.title)
+        return self.place(merge_glyphs(card), self.layout.title)
 
     def make_race(self, keys) -> Race:
         runs = [self.desc.runs[key] for key in keys]
@@ -343,7 +344,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         # stacked under the surface: sit on the slot's floor, so the surface gets the height left over
         legend = race_or_legend.legend if isinstance(race_or_legend, Race) else race_or_legend
         vertical = DOWN if self.layout.stacked else UP
-        return self.place(legend, self.layout.legend, align=vertical + (LEFT if self.layout.stacked else RIGHT))
+        return self.place(merge_glyphs(legend), self.layout.legend, align=vertical + (LEFT if self.layout.stacked else RIGHT))
 
     def panel_slot(self) -> Rect:
         """The update panel's place; in the lecture's column, from right under the legend's last row."""
@@ -354,7 +355,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         return slot
 
     def place_card(self, card):
-        return self.place(card, self.panel_slot(), align=UP + (RIGHT if self.layout.panel_values else LEFT))
+        return self.place(merge_glyphs(card), self.panel_slot(), align=UP + (RIGHT if self.layout.panel_values else LEFT))
 
     def make_panel(self, key: str) -> UpdatePanel:
         run = self.desc.runs[key]

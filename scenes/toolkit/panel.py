@@ -14,6 +14,7 @@ from manim import (
 
 from optmath import Trajectory
 from scenes.toolkit import palette
+from scenes.toolkit.glyphs import merge_glyphs
 
 VALUE_FONT = "DejaVu Sans Mono"
 
@@ -80,6 +81,7 @@ class UpdatePanel(VGroup):
         self.box.set_stroke(palette.CONTOUR_COLOR, width=1, opacity=0.5).set_fill(palette.BACKGROUND, opacity=0.78)
         self.box.move_to(self._stack()).align_to(self._stack().get_left() + LEFT * 0.2, LEFT)
         self.add(self.box, self.title, self.rule, self.table)
+        merge_glyphs(VGroup(self.title, self.rule, self.labels))
         self.built_width = self.box.width
         self.highlighter = VGroup()
         self.add(self.highlighter)
@@ -90,7 +92,7 @@ class UpdatePanel(VGroup):
         self.add_updater(lambda m: m._refresh())
 
     def _value_text(self, s: str) -> Text:
-        return Text(s, font=VALUE_FONT, font_size=18, color=palette.TEXT_COLOR)
+        return merge_glyphs(Text(s, font=VALUE_FONT, font_size=18, color=palette.TEXT_COLOR))
 
     def _stack(self) -> VGroup:
         return VGroup(*[m for m in (self.title, self.rule, self.table) if m.get_family()[1:] or m.has_points()])
