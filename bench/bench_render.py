@@ -220,6 +220,23 @@ def bench_social(quality: str, work: Path) -> list[Result]:
     return rows
 
 
+def bench_segments(names: list[str], quality: str, work: Path) -> list[Result]:
+    """Each named segment's lecture cut from scratch, one at a time and silent: its own render factor
+    (Manim's render time over its video time, as optviz reports it), the figure issue 9 asks for."""
+    rows = []
+    for name in names:
+        args = ["render", name, "-q", quality, "--voice", "none", "--disable_caching", "-j", "1",
+                "-o", str(work / "segments-out"), "--media-dir", str(work / "segments-media")]
+        print(f"\nsegment {name}, from scratch (silent, alone on the machine):", flush=True)
+        wall, lines = run_optviz(args, work / f"segment-{name}.log")
+        for line in lines:
+            m = CLIP_DONE.search(line)
+            if m:
+                rows.append(Result(f"segment {m.group(1)} (Manim render)", float(m.group(2)), float(m.group(3)),
+                                   f"optviz wall {wall:.0f} s"))
+    return rows
+
+
 CLIP_DONE = re.compile(r"^\[([\w-]+)\] done in (\d+) s: ([\d.]+) s of video")
 
 
@@ -275,6 +292,9 @@ def main(argv=None) -> int:
                         help="also render every segment's social clip and report each clip's render factor")
     parser.add_argument("--lecture", action="store_true",
                         help="also render the whole lecture with optviz, then re-run it unchanged")
+    parser.add_argument("--segments", default=None,
+                        help="comma-separated segments (e.g. stability,basins,fair-race): render each alone and "
+                             "report its render factor")
     parser.add_argument("--jobs", type=int, default=None,
                         help="with --lecture: segments optviz renders at once (default: optviz's own, 2)")
     args = parser.parse_args(argv)
@@ -320,6 +340,17 @@ def main(argv=None) -> int:
             print(f"\nlecture render factor: {cold.factor:.2f}x ({cold.wall:.0f} s for {cold.video:.1f} s of lecture)")
             print(f"unchanged re-run: {rerun.wall:.2f} s. optviz reuses every segment whose inputs (code, narration, "
                   f"settings) did not change, so a re-run only joins the stored segments: {rerun.note}.")
+        if args.segments:
+            from scenes.segments import SEGMENTS
+
+            names = [n.strip() for n in args.segments.split(",") if n.strip()]
+            unknown = [n for n in names if n not in SEGMENTS]
+            if unknown:
+                parser.error(f"unknown segment {unknown[0]!r}; choose from: {', '.join(SEGMENTS)}")
+            segs = bench_segments(names, args.quality, work)
+            rows += segs
+            for r in segs:
+                print(f"{r.name}: render factor {r.factor:.2f}x ({r.wall:.0f} s for {r.video:.1f} s)")
         if args.social:
             clips = bench_social(args.quality, work)
             rows += clips

@@ -268,11 +268,12 @@ def cmd_list(_args) -> None:
 
     print("segments (optviz render NAME, or 'lecture' for all of them, in this order), lecture / clip length:")
     total = 0.0
+    wide = max(len(s.title) for s in SEGMENTS.values())
     for s in SEGMENTS.values():
         langs = ",".join(lang for lang in LANGS if script_path(s.name, lang=lang).exists())
         lecture, clip = running_time(s, "lecture"), running_time(s, "social")
         total += lecture
-        print(f"  {s.name:<11} {s.title:<22} ~{_mmss(lecture)} / ~{_mmss(clip)}  languages {langs:<6} "
+        print(f"  {s.name:<11} {s.title:<{wide}} ~{_mmss(lecture)} / ~{_mmss(clip)}  languages {langs:<6} "
               f"scenes/segments/{s.file.name} {s.scene('lecture')}, {s.scene('social')}")
     print(f"  the lecture: ~{_mmss(total)} (running times estimated from the narration at the English voice's pace)")
     print("your own shot: optviz new my_shot.toml, then optviz render my_shot.toml (or: optviz race --help)")

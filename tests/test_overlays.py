@@ -122,19 +122,59 @@ def test_a_table_card_holds_the_cells_it_was_given():
     assert box.get_top()[1] >= mob.table.get_rows()[2].get_top()[1]
 
 
-def test_a_fate_map_draws_each_fate_as_the_area_of_its_cells():
+def test_a_fate_map_is_its_cells_drawn_as_an_image_in_their_fate_colours():
+    from scenes.toolkit.mesh import blit_image
+
     labels = np.zeros((8, 8), int)
     labels[:3] = 2  # the three lowest rows: row 0 is the domain's lowest y
     labels[5, 2:6] = 1
     fm = FateMap(labels, FATES, size=0.8)
-    shapes = {tuple(np.round(s.get_fill_color().to_rgb(), 3)): s for s in fm[:-1]}
-    assert len(shapes) == 3
-    bad = shapes[tuple(np.round(palette.fate_color("bad").to_rgb(), 3))]
-    # one rectangle per run of a row: 3 rows of one run each, drawn at the bottom
-    assert len(bad.get_subpaths()) == 3
-    assert bad.get_bottom()[1] == pytest.approx(fm.get_bottom()[1]) and bad.height == pytest.approx(0.3)
-    mid = shapes[tuple(np.round(palette.fate_color("middle").to_rgb(), 3))]
-    assert len(mid.get_subpaths()) == 1 and mid.width == pytest.approx(0.4)
+    assert fm.image.image.shape == (8, 8, 3) and fm.width == pytest.approx(0.8)
+    bad = (np.array(palette.fate_color("bad").to_rgb()) * 255).round()
+    good = (np.array(palette.fate_color("good").to_rgb()) * 255).round()
+    # drawn into a 16 x 16 pixel box: the lowest 3 rows of cells are the bottom 6 pixel rows
+    pixels = np.zeros((20, 20, 4), np.uint8)
+    blit_image(pixels, (2, 2, 18, 18), fm.image.image)
+    np.testing.assert_array_equal(pixels[12:18, 2:18, :3], np.broadcast_to(bad, (6, 16, 3)))
+    np.testing.assert_array_equal(pixels[2:6, 2:18, :3], np.broadcast_to(good, (4, 16, 3)))
+    assert (pixels[4, 6:10, :3] == good).all() and pixels[0, 0, :3].tolist() == [0, 0, 0]
+    mid = (np.array(palette.fate_color("middle").to_rgb()) * 255).round()
+    assert (pixels[6:8, 6:14, :3] == mid).all()  # row 5 of 8 from the bottom: pixel rows 6-7, columns 6-13
+
+
+def test_a_pinned_fate_map_card_is_drawn_where_it_was_placed():
+    from manim import ORIGIN
+
+    from scenes.toolkit.cards import FateMapsCard
+
+    labels = np.full((16, 16), 2)
+    card = FateMapsCard(FateMaps((("A", labels), ("B", labels)), FATES), font_size=18)
+    card.scale(0.5).move_to(ORIGIN + np.array([0.5, 0.5, 0.0]))
+    cam = MeshCamera(pixel_width=640, pixel_height=360, frame_width=64 / 9, frame_height=4)
+    cam.fixed_in_frame_mobjects = set(card.get_family())
+    cam.capture_mobjects([card])
+    bad = (np.array(palette.fate_color("bad").to_rgb()) * 255).round()
+    hit = np.argwhere((np.abs(cam.pixel_array[..., :3].astype(int) - bad).max(-1) <= 1))
+    img = card[0][0][1].image  # the first map's image: its box in frame units
+    left, bottom = img.points[0][:2]
+    right, top = img.points[2][:2]
+    px = lambda x: (x + 32 / 9) * 640 / (64 / 9)  # noqa: E731
+    assert hit[:, 1].min() == pytest.approx(px(left), abs=1.5)
+    assert len(hit) > 0.9 * 2 * (right - left) * (top - bottom) * (640 / (64 / 9)) ** 2
+
+
+def test_particles_are_stamped_as_disks_with_numpy():
+    from scenes.toolkit.mesh import stamp_disks
+
+    pixels = np.zeros((40, 60, 4), np.uint8)
+    stamp_disks(pixels, np.array([[10.0, 10.0], [40.5, 20.5]]), 3.0, np.array([[1, 0, 0], [0, 0, 1.0]]))
+    red, blue = pixels[..., 0] > 128, pixels[..., 2] > 128
+    # a disk of radius 3 covers about pi r^2 pixels, centred where it was put
+    assert abs(red.sum() - np.pi * 9) < 8 and abs(blue.sum() - np.pi * 9) < 8
+    assert np.argwhere(red).mean(0) == pytest.approx([9.5, 9.5], abs=0.3)
+    assert np.argwhere(blue).mean(0) == pytest.approx([20.0, 40.0], abs=0.3)
+    stamp_disks(pixels, np.array([[-50.0, -50.0]]), 3.0, np.array([[0, 1, 0.0]]))  # off the frame: nothing
+    assert pixels[..., 1].max() == 0
 
 
 def test_make_card_knows_every_card_and_refuses_others():
@@ -220,3 +260,26 @@ def test_glyphs_of_different_styles_are_left_apart():
 
     t = Text("ab", t2c={"a": "#ff0000"})
     assert not merge_text(t) and len(t.family_members_with_points()) == 2
+
+
+def test_a_still_camera_pastes_the_mesh_it_drew_and_a_moved_one_draws_it_again(monkeypatch):
+    loss = LossSurface(optmath.get_surface("rosenbrock"), resolution=16)
+    cam = MeshCamera(pixel_width=320, pixel_height=180)
+    cam.set_phi(1.0)
+    drawn = []
+    original = MeshCamera._draw_mesh
+    monkeypatch.setattr(MeshCamera, "_draw_mesh", lambda self, ctx, mesh: (drawn.append(1), original(self, ctx, mesh)))
+
+    def frame():
+        cam.reset()
+        cam.capture_mobjects([loss])
+        return cam.pixel_array.copy()
+
+    first, second = frame(), frame()
+    assert len(drawn) == 1 and np.array_equal(first, second)
+    cam.set_theta(0.3)
+    third = frame()
+    assert len(drawn) == 2 and not np.array_equal(first, third)
+    loss.mesh.set_opacity(0.5)  # a fade changes the picture too
+    frame()
+    assert len(drawn) == 3

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (
-    DOWN, LEFT, RIGHT, UP, Dot, Line, NumberLine, Rectangle, SurroundingRectangle, Text, VGroup, VMobject,
+    DOWN, LEFT, RIGHT, UP, Dot, Group, Line, NumberLine, Rectangle, SurroundingRectangle, Text, VGroup,
 )
 from manim import Table as ManimTable
 
 from scenes.description import Card, FateMaps, NumberLine as LineCard, Swarm, Table
 from scenes.toolkit import palette
+from scenes.toolkit.mesh import OnePass, blit_image, frame_to_pixels, raw_pixels
 
 WIDTH = 4.3  # a card's width in frame units before it is fitted to its slot
 
@@ -123,40 +124,51 @@ class TableCard(VGroup):
         self.add(*parts)
 
 
-class FateMap(VGroup):
-    """One grid of starts coloured by fate: each row's runs of one fate are one rectangle, and all the
-    rectangles of a colour are subpaths of one VMobject (a 64 x 64 grid is a handful of Cairo fills,
-    not 4096 squares)."""
+class FateImage(OnePass):
+    """A grid of cells drawn as an image into the frame (pinned to it): its points are the corners of its
+    box, so placing and scaling the card moves it; each frame copies the cells into the pixels with NumPy.
+
+    A 64 x 64 map as Manim mobjects is thousands of curves that Manim's Cairo camera walks one by one
+    in Python on every frame, which alone doubled a 480p segment's render time.
+    """
+
+    def __init__(self, rgb: np.ndarray, width: float, height: float, **kwargs):
+        super().__init__(**kwargs)
+        self.image = np.asarray(rgb, np.uint8)  # row 0 at the top
+        self.points = np.array([[0.0, 0.0, 0.0], [width, 0.0, 0.0], [width, height, 0.0], [0.0, height, 0.0]])
+
+    def draw(self, camera, ctx, pixels) -> None:
+        corners = self.points if self in camera.fixed_in_frame_mobjects else camera.project_points(self.points)
+        px = frame_to_pixels(camera, corners[:, :2])
+        box = (px[:, 0].min(), px[:, 1].min(), px[:, 0].max(), px[:, 1].max())
+        with raw_pixels(ctx, pixels):
+            blit_image(pixels, box, self.image, self.opacity)
+
+
+class FateMap(Group):
+    """One grid of starts coloured by fate (``labels`` row 0 at the domain's lowest y), framed."""
 
     def __init__(self, labels: np.ndarray, fates, size: float = 1.3):
         super().__init__()
         labels = np.asarray(labels, int)
         ny, nx = labels.shape
         cell = size / max(nx, ny)
-        for kind in np.unique(labels):
-            shape = VMobject(stroke_width=0, fill_opacity=1.0, fill_color=palette.fate_color(fates[kind].kind))
-            for i in range(ny):
-                row = labels[i] == kind
-                edges = np.flatnonzero(np.diff(np.concatenate([[0], row.astype(int), [0]])))
-                for a, b in zip(edges[::2], edges[1::2]):
-                    x0, x1, y0, y1 = a * cell, b * cell, i * cell, (i + 1) * cell  # row 0 at the bottom
-                    corners = [np.array([x, y, 0.0]) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0))]
-                    shape.start_new_path(corners[0])
-                    shape.add_points_as_corners(corners[1:])
-            self.add(shape)
-        self.add(Rectangle(width=nx * cell, height=ny * cell, stroke_width=1, stroke_color=palette.TEXT_COLOR,
-                           stroke_opacity=0.5).move_to(np.array([nx * cell / 2, ny * cell / 2, 0])))
+        colors = np.array([np.array(palette.fate_color(f.kind).to_rgb()) * 255 for f in fates]).round()
+        self.image = FateImage(colors[labels[::-1]], nx * cell, ny * cell)  # top row first, as an image
+        frame = Rectangle(width=nx * cell, height=ny * cell, stroke_width=1, stroke_color=palette.TEXT_COLOR,
+                          stroke_opacity=0.5).move_to(np.array([nx * cell / 2, ny * cell / 2, 0]))
+        self.add(self.image, frame)
 
 
-class FateMapsCard(VGroup):
+class FateMapsCard(Group):
     def __init__(self, card: FateMaps, font_size: int = 18, width: float = WIDTH):
         super().__init__()
         n = len(card.maps)
         size = (width - 0.25 * (n - 1)) / max(n, 1)
-        maps = VGroup()
+        maps = Group()
         for heading, labels in card.maps:
             m = FateMap(labels, card.fates, size)
-            maps.add(VGroup(_text(heading, font_size), m).arrange(DOWN, buff=0.12))
+            maps.add(Group(_text(heading, font_size), m).arrange(DOWN, buff=0.12))
         maps.arrange(RIGHT, buff=0.25, aligned_edge=UP)
         parts = [maps, fate_rows(card.fates, font_size).next_to(maps, DOWN, buff=0.25, aligned_edge=LEFT)]
         if card.title:

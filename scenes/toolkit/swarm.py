@@ -15,7 +15,7 @@ from manim import ValueTracker
 
 from scenes.description import Swarm
 from scenes.toolkit import palette
-from scenes.toolkit.mesh import OnePass
+from scenes.toolkit.mesh import OnePass, frame_to_pixels, raw_pixels, stamp_disks
 from scenes.toolkit.surface import LossSurface
 
 LIFT = 0.04  # scene units above the surface, like a racer's trail
@@ -68,7 +68,7 @@ class SwarmPaths(OnePass):
         b = np.where(np.isnan(b) & (frac < 1.0), a, b)
         return a + frac * (b - a) if frac > 0 else a
 
-    def draw(self, camera, ctx) -> None:
+    def draw(self, camera, ctx, pixels) -> None:
         t = self.step.get_value()
         alpha = self.opacity
         if self.trails:
@@ -77,18 +77,10 @@ class SwarmPaths(OnePass):
         ok = np.isfinite(heads).all(axis=1)
         if not ok.any():
             return
-        proj = np.full((len(heads), 3), np.nan)
-        proj[ok] = camera.project_points(heads[ok])
-        r = self.radius
-        ctx.new_path()
-        for kind in np.unique(self.fate[ok]):
-            sel = ok & (self.fate == kind)
-            red, green, blue = self.rgb[kind]
-            for x, y in proj[sel, :2].tolist():
-                ctx.move_to(x + r, y)
-                ctx.arc(x, y, r, 0.0, 2 * np.pi)
-            ctx.set_source_rgba(blue, green, red, alpha)  # Manim's pixel array is RGBA where Cairo writes BGRA
-            ctx.fill()
+        centers = frame_to_pixels(camera, camera.project_points(heads[ok])[:, :2])
+        radius = self.radius * camera.pixel_width / camera.frame_width
+        with raw_pixels(ctx, pixels):
+            stamp_disks(pixels, centers, radius, self.rgb[self.fate[ok]], alpha)
 
     def _draw_trails(self, camera, ctx, t: float, alpha: float) -> None:
         k = int(np.floor(np.clip(t, 0, self.steps)))
