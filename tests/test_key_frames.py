@@ -100,3 +100,54 @@ def test_social_layout_race_framed_between_title_and_legend(scene):
     race.update()
     race.legend.update()
     panel.update()
+
+
+@frames_comparison(base_scene=ThreeDScene)
+def test_stability_fan_with_number_line_and_eigenvectors(scene):
+    """A fan of learning rates coloured by fate (trails), the lr line with its marks, the Hessian's
+    eigenvectors on the bowl: the stability segment's three new overlays in one frame."""
+    from scenes.description import Arrows, Fate, Mark, NumberLine, Swarm
+    from scenes.toolkit.arrows import SurfaceArrows
+    from scenes.toolkit.cards import LrLine, SwarmLegend
+    from scenes.toolkit.swarm import SwarmPaths
+    from manim import ValueTracker
+
+    scene.set_camera_orientation(phi=40 * 3.14159 / 180, theta=-75 * 3.14159 / 180, zoom=0.9)
+    loss = LossSurface(optmath.get_surface("bowl"), resolution=16, height=1.2)
+    lrs = [0.1, 0.2, 0.3, 0.45, 0.52]
+    run = optmath.batch_trajectory("bowl", "sgd", (-5.0, -2.0), 12, lr=lrs, record_state=False)
+    fates = (Fate("settles (2)"), Fate("zig-zags in (2)", "middle"), Fate("diverges (1)", "bad"))
+    swarm = Swarm(run.xy, [0, 0, 1, 1, 2], fates, title="SGD, 5 learning rates")
+    paths = SwarmPaths(loss, swarm, ValueTracker(8))
+    arrows = SurfaceArrows(loss, Arrows((0.0, 0.0), ((2.0, 0.0), (0.0, 1.0)), ("λ = 0.2", "λ = 4")))
+    scene.add(loss, paths, arrows)
+    scene.add_fixed_orientation_mobjects(*arrows.labels)
+    legend = SwarmLegend(swarm).to_corner(UP + RIGHT, buff=0.3)
+    line = LrLine(NumberLine(0.0, 0.6, tuple(lrs), ("good", "good", "middle", "middle", "bad"),
+                             (Mark(0.25, "1/λmax = 0.25", "middle"), Mark(0.5, "2/λmax = 0.5")), title="learning rate"))
+    line.to_corner(DOWN + RIGHT, buff=0.4)
+    scene.add_fixed_in_frame_mobjects(legend, line)
+
+
+@frames_comparison(base_scene=ThreeDScene)
+def test_basins_particles_and_fate_maps(scene):
+    """Particles from a 24 x 24 grid on the cubic, mid-flow and drawn into the frame with NumPy, their
+    starts coloured by fate, and the fate maps card beside them."""
+    import numpy as np
+    from manim import ValueTracker
+
+    from scenes.description import Fate, FateMaps, Swarm
+    from scenes.toolkit.cards import FateMapsCard
+    from scenes.toolkit.swarm import SwarmPaths
+
+    scene.set_camera_orientation(phi=0.0, theta=-90 * 3.14159 / 180, zoom=0.8)
+    loss = LossSurface(optmath.get_surface("cubic"), resolution=16)
+    (x0, x1), (y0, y1) = loss.loss.domain
+    g = np.stack(np.meshgrid(np.linspace(x0, x1, 24), np.linspace(y0, y1, 24)), -1)
+    run = optmath.batch_trajectory("cubic", "sgd", g, 30, lr=0.1, record_state=False)
+    fate = np.where(run.diverged_at >= 0, 1, 0)
+    fates = (Fate("minimum"), Fate("over the edge", "bad"))
+    swarm = Swarm(run.xy.reshape(-1, 31, 2), fate.ravel(), fates, trails=False)
+    scene.add(loss, SwarmPaths(loss, swarm, ValueTracker(6)))
+    card = FateMapsCard(FateMaps((("SGD", fate), ("again", fate[::-1])), fates)).to_corner(UP + RIGHT, buff=0.3)
+    scene.add_fixed_in_frame_mobjects(card)

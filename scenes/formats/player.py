@@ -253,23 +253,32 @@ class FormatScene(VoiceoverScene, ThreeDScene):
                  for tracker, steps in moving]
         goals = [g for g in goals if g[2] > g[1]]
 
-        def advance(share: float) -> list:
-            return [tracker.animate(rate_func=linear).set_value(start + (end - start) * share)
-                    for tracker, start, end in goals]
+        def advance(a: float, b: float) -> list:
+            """The trackers from share a to share b of the beat. A swarm's paths do most of their moving in
+            their first steps, so its step follows the square of the share: those steps get more of the time."""
+            anims = []
+            for tracker, start, end in goals:
+                if self.swarm is not None and tracker is self.swarm_step and b * b > a * a:
+                    ease = lambda u, a=a, b=b: ((a + (b - a) * u) ** 2 - a * a) / (b * b - a * a)  # noqa: E731
+                    anims.append(tracker.animate(rate_func=ease).set_value(start + (end - start) * b * b))
+                else:
+                    anims.append(tracker.animate(rate_func=linear).set_value(start + (end - start) * b))
+            return anims
 
         if not moves:
             if goals:
-                self.play(*advance(1.0), run_time=seconds)
+                self.play(*advance(0.0, 1.0), run_time=seconds)
             else:
                 self.hold(seconds)
             return
         shares = np.array([m.share for m in moves], float)
         times = seconds * shares / shares.sum()
         elapsed = 0.0
-        for move, t in zip(moves, times):
-            elapsed += t
+        for k, (move, t) in enumerate(zip(moves, times)):
+            before, elapsed = elapsed, elapsed + t
             self.cam = self.apply(move, self.cam)
-            self.move_camera(**self.camera_args(self.cam), added_anims=advance(elapsed / seconds), run_time=t)
+            share = 1.0 if k == len(moves) - 1 else elapsed / seconds  # the last move ends the race exactly
+            self.move_camera(**self.camera_args(self.cam), added_anims=advance(before / seconds, share), run_time=t)
 
     # -- camera -------------------------------------------------------------------------------------------
     def apply(self, move, cam: CameraState) -> CameraState:

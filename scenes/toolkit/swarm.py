@@ -19,6 +19,8 @@ from scenes.toolkit.mesh import OnePass, frame_to_pixels, raw_pixels, stamp_disk
 from scenes.toolkit.surface import LossSurface
 
 LIFT = 0.04  # scene units above the surface, like a racer's trail
+ORIGIN_ALPHA = 0.5  # a particle swarm leaves its starts coloured by fate: the basins, drawn on the surface
+ORIGIN_REVEAL = 0.3  # ... fading in over this share of the run, as the particles leave them
 DOT_RADIUS = {True: 0.06, False: 0.032}  # frame units: a fan's heads, a particle (about 4 px at 1080p)
 TRAIL_WIDTH = 2.5
 
@@ -80,6 +82,12 @@ class SwarmPaths(OnePass):
         centers = frame_to_pixels(camera, camera.project_points(heads[ok])[:, :2])
         radius = self.radius * camera.pixel_width / camera.frame_width
         with raw_pixels(ctx, pixels):
+            if not self.trails and self.steps:
+                reveal = ORIGIN_ALPHA * min(1.0, t / (ORIGIN_REVEAL * self.steps))
+                start = np.isfinite(self.scene_points[:, 0]).all(axis=1)
+                if reveal > 0 and start.any():
+                    origins = frame_to_pixels(camera, camera.project_points(self.scene_points[start, 0])[:, :2])
+                    stamp_disks(pixels, origins, radius, self.rgb[self.fate[start]], alpha * reveal)
             stamp_disks(pixels, centers, radius, self.rgb[self.fate[ok]], alpha)
 
     def _draw_trails(self, camera, ctx, t: float, alpha: float) -> None:
