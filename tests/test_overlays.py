@@ -283,3 +283,12 @@ def test_a_still_camera_pastes_the_mesh_it_drew_and_a_moved_one_draws_it_again(m
     loss.mesh.set_opacity(0.5)  # a fade changes the picture too
     frame()
     assert len(drawn) == 3
+
+
+def test_only_coarse_meshes_outline_their_faces():
+    from scenes.toolkit.surface import MESH_LINES_UP_TO
+
+    coarse = LossSurface(optmath.get_surface("bowl"))
+    fine = LossSurface(optmath.get_surface("rosenbrock"))
+    assert coarse.resolution <= MESH_LINES_UP_TO < fine.resolution
+    assert coarse.mesh.stroke_width > 0 and fine.mesh.stroke_width == 0

@@ -38,6 +38,9 @@ from scenes.toolkit.surface import LossSurface
 from scenes.toolkit.swarm import SwarmPaths
 
 FADE = 0.5  # seconds to fade out what the next beat no longer shows
+# seconds a camera turn to a new view (top-down, home, a close-up) takes; an orbit spreads over its whole share.
+# A turn drawn out over a 30 s cue drifted for no reason, and every moving frame redraws the whole surface.
+TRANSITION = 3.0
 
 
 @dataclass(frozen=True)
@@ -278,7 +281,18 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             before, elapsed = elapsed, elapsed + t
             self.cam = self.apply(move, self.cam)
             share = 1.0 if k == len(moves) - 1 else elapsed / seconds  # the last move ends the race exactly
-            self.move_camera(**self.camera_args(self.cam), added_anims=advance(before / seconds, share), run_time=t)
+            if isinstance(move, Orbit) or t <= TRANSITION + 0.5:
+                self.move_camera(**self.camera_args(self.cam), added_anims=advance(before / seconds, share), run_time=t)
+                continue
+            # a turn to a view takes TRANSITION seconds, then the camera holds there while the race goes on
+            middle = (before + TRANSITION) / seconds
+            self.move_camera(**self.camera_args(self.cam), added_anims=advance(before / seconds, middle),
+                             run_time=TRANSITION)
+            rest = advance(middle, share)
+            if rest:
+                self.play(*rest, run_time=t - TRANSITION)
+            else:
+                self.hold(t - TRANSITION)
 
     # -- camera -------------------------------------------------------------------------------------------
     def apply(self, move, cam: CameraState) -> CameraState:

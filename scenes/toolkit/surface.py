@@ -103,6 +103,13 @@ def bilinear(grid: np.ndarray, fx: np.ndarray, fy: np.ndarray) -> np.ndarray:
             + grid[i + 1, j + 1] * u * v)
 
 
+# Every face is outlined up to this many faces a side. A finer mesh (sin-cos, Rosenbrock: 64) is drawn
+# without outlines: 4096 outlines are a wireframe too dense to read, and stroking them doubled the time
+# of a moving frame (65 -> 33 ms at 480p, 93 -> 49 ms at 1080p); the seams between the faces' fills
+# still trace the grid faintly.
+MESH_LINES_UP_TO = 40
+MESH_LINE = 0.4
+
 DETAIL_TOLERANCE = 1.5e-3  # mean gap between the mesh and the surface, as a share of the z-range
 
 
@@ -216,7 +223,8 @@ class LossSurface(Group):
         face_h = np.where(valid, xyf[faces, 2], 0.0).sum(axis=1) / np.maximum(counts, 1)
         rgb = colormap(face_h, palette.SURFACE_COLORSCALE, z0, z1)
         return MeshSurface.polygons(points, faces, counts, rgb, opacity=opacity,
-                                    stroke_rgb=ManimColor(palette.CONTOUR_COLOR).to_rgb())
+                                    stroke_rgb=ManimColor(palette.CONTOUR_COLOR).to_rgb(),
+                                    stroke_width=MESH_LINE if n <= MESH_LINES_UP_TO else 0.0)
 
     def _stock_mesh(self, opacity: float) -> Surface:
         """Manim's own Surface: one VMobject per face (slow with Cairo; kept for comparison)."""
