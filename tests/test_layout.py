@@ -114,3 +114,33 @@ def test_lecture_legends_keep_to_their_place_and_stay_readable(name):
         assert box.left > LECTURE.title.right and box.left > LECTURE.surface_beside.right
         cap = Text("H", font_size=LECTURE.legend_size).height * race.legend.width / before * 1080 / LECTURE.frame.height
         assert cap >= 13, (name, beat.cue, cap)
+
+
+@pytest.mark.parametrize("name", _segments())
+def test_lecture_cards_keep_to_their_place_and_stay_readable(name):
+    """Cards (number lines, tables, fate maps) as the lecture places them, under the swarm's legend when one
+    is up: inside the card slot, clear of the title and of the surface's slot, capitals at least 13 px tall
+    at 1080p (a five-column table once printed at 8 px)."""
+    from manim import RIGHT, UP
+
+    from scenes.description import LECTURE as LECTURE_FORMAT
+    from scenes.formats.player import place_in
+    from scenes.segments import SEGMENTS
+    from scenes.toolkit.cards import SwarmLegend, make_card
+
+    d = SEGMENTS[name].describe()
+    for beat in d.beats_for(LECTURE_FORMAT):
+        if beat.show.card is None:
+            continue
+        slot = LECTURE.card
+        if beat.show.swarm:
+            legend = place_in(SwarmLegend(d.swarms[beat.show.swarm], LECTURE.legend_size), LECTURE.legend, UP + RIGHT)
+            slot = Rect(slot.left, slot.bottom, slot.right, min(slot.top, legend.get_bottom()[1] - 0.25))
+        card = make_card(d.cards[beat.show.card], font_size=LECTURE.legend_size)
+        before = card.width
+        place_in(card, slot, UP + RIGHT)
+        box = Rect(card.get_left()[0], card.get_bottom()[1], card.get_right()[0], card.get_top()[1])
+        assert slot.contains(box, tol=1e-6), (name, beat.cue, box)
+        assert box.left >= LECTURE.surface_with_card.right and box.top <= LECTURE.title.bottom
+        cap = Text("H", font_size=LECTURE.legend_size).height * card.width / before * 1080 / LECTURE.frame.height
+        assert cap >= 13, (name, beat.cue, cap)

@@ -60,6 +60,8 @@ class Layout:
             between the overlays as drawn, not only their slots' worst case.
         brief_labels: legend rows name the optimizer and its learning rate only.
         hook_title: the title is the clip's hook question (``hook_title`` in the narration file).
+        card, surface_with_card: a card's place, wider than the panel's (a table of four columns, three
+            maps side by side), and the surface's while it is up.
         cards: show a beat's card in the panel's place. The 9:16 panel slot is one unit tall: a number
             line or a table fitted there prints at a third of the legend's size, so the clip leaves
             cards out and its swarm legend carries the counts.
@@ -85,8 +87,12 @@ class Layout:
     brief_labels: bool = False  # legend rows name the optimizer and its lr only
     hook_title: bool = False  # the title is the clip's hook question, not the segment's name
     cards: bool = True  # cards (number line, table, fate maps) take the panel's place; a phone has no room for them
+    card: Rect | None = None  # where a card goes (default: the panel's place)
+    surface_with_card: Rect | None = None  # where the surface is framed while a card is up
 
-    def surface_slot(self, overlays: bool, panel: bool = False) -> Rect:
+    def surface_slot(self, overlays: bool, panel: bool = False, card: bool = False) -> Rect:
+        if card and self.surface_with_card is not None:
+            return self.surface_with_card
         if panel and self.surface_with_panel is not None:
             return self.surface_with_panel
         return self.surface_beside if overlays else self.surface_alone
@@ -107,6 +113,8 @@ LECTURE = Layout(
     captions=None,  # the lecture ships its captions as an .srt beside the video
     surface_alone=Rect(-6.0, -3.8, 6.0, 2.45),
     surface_beside=Rect(-64 / 9 + _M, -3.8, 2.35, 2.45),
+    card=Rect(0.6, -4 + _M, 64 / 9 - _M, 1.45),
+    surface_with_card=Rect(-64 / 9 + _M, -3.8, 0.45, 2.45),
     panel_values=True,
     title_size=34,
     legend_size=18,

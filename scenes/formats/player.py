@@ -314,7 +314,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         above = self.panel if self.panel is not None else self.card  # in the panel's place
         below = self.legend if self.legend is not None else self.swarm_legend  # in the legend's place
         any_up = self.race is not None or self.plot is not None or above is not None or below is not None
-        slot = self.layout.surface_slot(any_up, above is not None)
+        slot = self.layout.surface_slot(any_up, above is not None, self.card is not None)
         if not self.layout.stacked:
             return slot
         top = above.get_bottom()[1] - 0.15 if above is not None else self.layout.surface_alone.top
@@ -369,16 +369,17 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         vertical = DOWN if self.layout.stacked else UP
         return self.place(merge_glyphs(legend), self.layout.legend, align=vertical + (LEFT if self.layout.stacked else RIGHT))
 
-    def panel_slot(self) -> Rect:
-        """The update panel's place; in the lecture's column, from right under the legend's last row."""
-        slot = self.layout.panel
+    def panel_slot(self, slot: Rect | None = None) -> Rect:
+        """The update panel's place (or a card's); in the lecture's column, from right under the legend's last row."""
+        slot = slot or self.layout.panel
         legend = self.legend if self.legend is not None else self.swarm_legend
-        if legend is not None and self.layout.legend.left == slot.left and self.layout.legend.bottom >= slot.top:
+        if legend is not None and self.layout.legend.bottom >= slot.top - 1e-9 and self.layout.legend.right > slot.left:
             slot = Rect(slot.left, slot.bottom, slot.right, min(slot.top, legend.get_bottom()[1] - 0.25))
         return slot
 
     def place_card(self, card):
-        return self.place(merge_glyphs(card), self.panel_slot(), align=UP + (RIGHT if self.layout.panel_values else LEFT))
+        return self.place(merge_glyphs(card), self.panel_slot(self.layout.card),
+                          align=UP + (RIGHT if self.layout.panel_values else LEFT))
 
     def make_panel(self, key: str) -> UpdatePanel:
         run = self.desc.runs[key]

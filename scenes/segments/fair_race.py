@@ -80,23 +80,24 @@ def score(x: float, words: dict[str, str]) -> str:
 
 
 def table(results: dict[str, TuningResult], words: dict[str, str]) -> Table:
-    """The tuning table, every cell read from the results: the rates tried, how many of them diverged
-    from some start, the rate chosen and its score; the row of the lowest score highlighted."""
+    """The tuning table, every cell read from the results: how many of the rates diverged from some start,
+    the rate chosen and its score; the row of the lowest score highlighted. The rates tried, the same for
+    every optimizer, are in the title (a column of them made the table too wide to read in its place)."""
     none = language.word("none")
     rows = tuple(
         (language.display_name(k),
-         words["lr_range"].format(lo=rate(min(r.config.lrs)), hi=rate(max(r.config.lrs)), count=len(r.config.lrs)),
          str(int(np.sum(r.diverged > 0))),
          rate(r.best_lr) if r.best_lr is not None else none,
          score(r.best_score, words) if r.best_lr is not None else none)
         for k, r in results.items()
     )
     objective = next(iter(results.values())).config.objective
-    header = (words["h_optimizer"], words["h_lrs"], words["h_diverged"], words["h_best"],
-              words[objective.replace("-", "_")])
+    header = (words["h_optimizer"], words["h_diverged"], words["h_best"], words[objective.replace("-", "_")])
     ranked = sorted((r.best_score, i) for i, r in enumerate(results.values()) if r.best_lr is not None)
     first = next(iter(results.values())).config
-    title = words["table_title"].format(starts=first.starts.count, steps=first.steps)
+    title = words["table_title"].format(starts=first.starts.count, steps=first.steps,
+                                        rates=words["lr_range"].format(lo=rate(min(first.lrs)), hi=rate(max(first.lrs)),
+                                                                       count=len(first.lrs)))
     return Table(header, rows, highlight=(ranked[0][1],) if ranked else (), title=title)
 
 

@@ -6,6 +6,8 @@ Type sizes follow the legend's (``font_size``), so a card reads at the size the 
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from manim import (
     DOWN, LEFT, RIGHT, UP, Dot, Group, Line, NumberLine, Rectangle, SurroundingRectangle, Text, VGroup,
@@ -107,8 +109,13 @@ class TableCard(VGroup):
 
     def __init__(self, card: Table, font_size: int = 18):
         super().__init__()
+        # a header longer than its column's cells goes on two lines rather than widening the table
+        widths = [max([len(h)] + [len(str(r[i])) for r in card.rows]) for i, h in enumerate(card.header)]
+        cells = [max([len(str(r[i])) for r in card.rows] + [6]) for i in range(len(card.header))]
+        header = [textwrap.fill(h, width=max(cells[i], (len(h) + 1) // 2)) if widths[i] > cells[i] else h
+                  for i, h in enumerate(card.header)]
         table = ManimTable(
-            [list(r) for r in card.rows], col_labels=[_text(h, font_size, weight="BOLD") for h in card.header],
+            [list(r) for r in card.rows], col_labels=[_text(h, font_size, weight="BOLD") for h in header],
             element_to_mobject=lambda s: _text(str(s), font_size), include_outer_lines=False,
             h_buff=0.35, v_buff=0.18, line_config={"stroke_width": 1, "stroke_opacity": 0.4, "color": palette.TEXT_COLOR},
         )
