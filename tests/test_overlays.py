@@ -103,9 +103,15 @@ def test_number_line_marks_never_print_over_each_other():
             apart = (a.get_right()[0] <= b.get_left()[0] or b.get_right()[0] <= a.get_left()[0]
                      or a.get_top()[1] <= b.get_bottom()[1] or b.get_top()[1] <= a.get_bottom()[1])
             assert apart, (a.text, b.text)
-    # each mark's leader stands on its value
+    # each mark's leader stands on its value, and no label lies across another mark's leader
     for (leader, _), mark in zip(line[2], sorted(card.marks, key=lambda m: m.value)):
         assert leader.get_start()[0] == pytest.approx(line.line.n2p(mark.value)[0])
+    for i, (leader, _) in enumerate(line[2]):
+        x, top = leader.get_start()[0], leader.get_top()[1]
+        for j, (_, label) in enumerate(line[2]):
+            if i != j:
+                assert not (label.get_left()[0] < x < label.get_right()[0] and label.get_bottom()[1] < top), \
+                    (label.text, i)
 
 
 def test_a_log_number_line_spans_decades():

@@ -47,8 +47,9 @@ class SwarmLegend(VGroup):
 class LrLine(VGroup):
     """A number line with the fan's values as ticks (coloured by fate) and labelled marks.
 
-    Marks' labels sit in rows of their own above the line, each joined to its value by a thin leader,
-    so close bounds (Nesterov's and plain GD's) never print over each other."""
+    Marks' labels sit in rows of their own above the line (the smallest value highest), each joined to its
+    value by a thin leader and read rightwards from it, so close bounds (Nesterov's and plain GD's) never
+    print over each other or over another mark's leader."""
 
     def __init__(self, card: LineCard, font_size: int = 18, width: float = WIDTH):
         super().__init__()
@@ -77,12 +78,10 @@ class LrLine(VGroup):
             color = palette.fate_color(mark.kind)
             label = _text(mark.words, font_size, color=color)
             y = 0.45 + row_h * (len(card.marks) - 1 - i)
-            # the label starts at its leader's top and reads rightwards; near the line's right end, leftwards
+            # the label starts at its leader's top and reads rightwards, past the line's end if it must: the
+            # leaders of smaller values reach the rows above, so a label read leftwards would cross them
             top = at + UP * (y + label.height / 2)
-            if at[0] + 0.08 + label.width <= line.get_right()[0] + 0.3:
-                label.move_to(top + RIGHT * 0.08, aligned_edge=LEFT)
-            else:
-                label.move_to(top + LEFT * 0.08, aligned_edge=RIGHT)
+            label.move_to(top + RIGHT * 0.08, aligned_edge=LEFT)
             marks.add(VGroup(Line(at + DOWN * 0.12, at + UP * (y + label.height / 2), stroke_width=2, color=color),
                              label))
         parts = [line, ticks, marks]
