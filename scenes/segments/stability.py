@@ -134,11 +134,13 @@ def describe(short: bool = False) -> Description:
                                          window=ENVELOPE_WINDOW if room else 1)
 
     nes_exit, nes_div = exit_step(t["nesterov"]), t["nesterov"].diverged_at
+    # each bound in its racer's colour (palette: SGD vermillion, Momentum sky blue, Nesterov yellow) = the
+    # fate kinds bad, good, middle; the race's own rate in white
     momentum_line = NumberLine(
         0.0, _line_end([bounds.heavy_ball]), (),
-        (), (Mark(bounds.nesterov, fr["nesterov_mark"].format(value=fmt(bounds.nesterov)), "bad"),
+        (), (Mark(bounds.nesterov, fr["nesterov_mark"].format(value=fmt(bounds.nesterov)), "middle"),
              Mark(RACE_LR, fr["race_mark"].format(value=fmt(RACE_LR)), "other"),
-             Mark(bounds.gd, fr["gd_mark"].format(value=fmt(bounds.gd)), "middle"),
+             Mark(bounds.gd, fr["gd_mark"].format(value=fmt(bounds.gd)), "bad"),
              Mark(bounds.heavy_ball, fr["hb_mark"].format(value=fmt(bounds.heavy_ball)), "good")),
         title=fr["momentum_line_title"].format(mu=fmt(MU)))
 

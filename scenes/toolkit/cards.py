@@ -111,7 +111,7 @@ class TableCard(VGroup):
         # a header longer than its column's cells goes on two lines rather than widening the table
         widths = [max([len(h)] + [len(str(r[i])) for r in card.rows]) for i, h in enumerate(card.header)]
         cells = [max([len(str(r[i])) for r in card.rows] + [6]) for i in range(len(card.header))]
-        header = [textwrap.fill(h, width=max(cells[i], (len(h) + 1) // 2)) if widths[i] > cells[i] else h
+        header = [textwrap.fill(h, width=max(cells[i], (len(h) + 1) // 2), break_long_words=False) if widths[i] > cells[i] else h
                   for i, h in enumerate(card.header)]
         table = ManimTable(
             [list(r) for r in card.rows], col_labels=[_text(h, font_size, weight="BOLD") for h in header],
