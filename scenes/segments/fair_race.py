@@ -195,7 +195,7 @@ def describe(short: bool = False) -> Description:
                   rms_jump=fmt(np.linalg.norm(rms.xy[1] - rms.xy[0])),
                   leader=name(leader), d_leader=fmt(dist(leader)), d_leader_untuned=fmt(dist(f"{leader}_untuned")),
                   starts=starts),
-             camera=(Orbit(-30),)),
+             camera=()),  # held from above, where the valley and every ending read best (and the surface is pasted)
         Beat("outro", Show(S, racers), camera=(Home(share=0.5), Orbit(30, share=0.5)), formats=LONG_FORM),
         # the social clip: the question, the declared race (the legend's brief labels carry each rate), the loop
         Beat("social_hook", Show(S), formats=SHORT_FORM),
