@@ -41,6 +41,9 @@ FADE = 0.5  # seconds to fade out what the next beat no longer shows
 # seconds a camera turn to a new view (top-down, home, a close-up) takes; an orbit spreads over its whole share.
 # A turn drawn out over a 30 s cue drifted for no reason, and every moving frame redraws the whole surface.
 TRANSITION = 3.0
+# what the scene holds, each with what goes when it goes (a race's legend, the surface's title and key)
+FORGOTTEN_WITH = {"swarm": ("swarm_legend",), "card": (), "arrows": (), "race": ("legend",), "panel": (), "plot": (),
+                  "loss": ("title", "surface_key")}
 
 
 @dataclass(frozen=True)
@@ -161,21 +164,12 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         if self.loss is not None and new_surface:
             gone += [self.loss, self.title]
         self.fade_out([m for m in gone if m is not None])
-        if self.swarm is not None and self.swarm not in self.mobjects:
-            self.swarm = self.swarm_legend = None
-        if self.card is not None and self.card not in self.mobjects:
-            self.card = None
-        if self.arrows is not None and self.arrows not in self.mobjects:
-            self.arrows = None
-        if self.race is not None and self.race not in self.mobjects:
-            self.race = self.legend = None
-        if self.panel is not None and self.panel not in self.mobjects:
-            self.panel = None
-        if self.plot is not None and self.plot not in self.mobjects:
-            self.plot = None
-        if self.loss is not None and self.loss not in self.mobjects:
-            self.loss = self.title = None
-            self.surface_key = None
+        # forget what was faded out, with what belongs to it
+        for name, partners in FORGOTTEN_WITH.items():
+            mob = getattr(self, name)
+            if mob is not None and mob not in self.mobjects:
+                for attr in (name,) + partners:
+                    setattr(self, attr, None)
 
     def arrive(self, show: Show, total: float) -> float:
         """Build and fade in what the beat shows that is not up yet; returns the seconds spent."""
@@ -204,7 +198,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             self.swarm = SwarmPaths(self.loss, swarm, self.swarm_step)
             self.swarm_legend = self.place_legend(SwarmLegend(swarm, font_size=self.layout.legend_size))
             self.add(self.swarm)
-            self.races = [r for r in getattr(self, "races", []) if r in self.mobjects] + [self.swarm]
+            self.in_front(self.swarm)
             fresh.append(self.swarm_legend)
         if show.card and self.card is None and self.layout.panel is not None and self.layout.cards:
             self.card = self.place_card(make_card(self.desc.cards[show.card], font_size=self.layout.legend_size))
@@ -212,7 +206,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         if show.arrows and self.arrows is None:
             self.arrows = SurfaceArrows(self.loss, self.desc.arrows[show.arrows], font_size=self.layout.legend_size + 4)
             self.add_fixed_orientation_mobjects(*self.arrows.labels)
-            self.races = [r for r in getattr(self, "races", []) if r in self.mobjects] + [self.arrows]
+            self.in_front(self.arrows)
             fresh.append(self.arrows)
         anims = [FadeIn(m) for m in fresh]
         if show.highlight is not None and self.panel is not None and show.highlight < len(self.panel.rule):
@@ -358,10 +352,15 @@ class FormatScene(VoiceoverScene, ThreeDScene):
                   for run, color in zip(runs, colors)]
         race = Race(self.loss, racers, camera=self.camera, legend_font_size=self.layout.legend_size,
                     notes_below=self.layout.notes_below)
-        self.races = [r for r in getattr(self, "races", []) if r in self.mobjects] + [race]
+        self.in_front(race)
         for p in race.paths:
             self.add_fixed_orientation_mobjects(p.dot, p.marker)
         return race
+
+    def in_front(self, mob) -> None:
+        """Draw ``mob`` after the surfaces and before the pinned overlays (see ``play``), with the others
+        on the surface that are still up."""
+        self.races = [r for r in getattr(self, "races", []) if r in self.mobjects] + [mob]
 
     def place_legend(self, race_or_legend):
         # stacked under the surface: sit on the slot's floor, so the surface gets the height left over

@@ -17,6 +17,7 @@ from manim import Table as ManimTable
 from scenes.description import Card, FateMaps, NumberLine as LineCard, Swarm, Table
 from scenes.toolkit import palette
 from scenes.toolkit.mesh import OnePass, blit_image, frame_to_pixels, raw_pixels
+from scenes.toolkit.surface import nice_step
 
 WIDTH = 4.3  # a card's width in frame units before it is fitted to its slot
 
@@ -60,7 +61,7 @@ class LrLine(VGroup):
             line = NumberLine(x_range=[np.log10(lo), np.log10(hi), 1], length=width, scaling=LogBase(),
                               include_numbers=True, font_size=font_size, color=palette.TEXT_COLOR)
         else:
-            step = _nice_step(hi - lo)
+            step = nice_step(hi - lo)
             line = NumberLine(x_range=[lo, hi, step], length=width, include_numbers=True, font_size=font_size,
                               decimal_number_config={"num_decimal_places": _decimals(step)}, color=palette.TEXT_COLOR)
         self.line = line
@@ -90,12 +91,6 @@ class LrLine(VGroup):
             title.next_to(VGroup(line, marks), UP, buff=0.2, aligned_edge=LEFT)
             parts.append(title)
         self.add(*parts)
-
-
-def _nice_step(span: float) -> float:
-    raw = span / 4
-    mag = 10 ** np.floor(np.log10(raw))
-    return float(min((m * mag for m in (1, 2, 2.5, 5, 10)), key=lambda s: abs(s - raw)))
 
 
 def _decimals(step: float) -> int:

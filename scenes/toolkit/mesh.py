@@ -13,6 +13,9 @@ Shading and projection are ThreeDCamera's own (same light source, same
 
 from __future__ import annotations
 
+import zlib
+from contextlib import contextmanager
+
 import numpy as np
 from manim import Mobject, ThreeDCamera, ThreeDScene
 from manim.utils.color import ManimColor
@@ -174,10 +177,7 @@ def _draw_mesh_cached(mesh: MeshSurface, camera: MeshCamera, ctx, pixels: np.nda
     What decides it: the pixels under it (background, axes, contours: their checksum), the camera's
     projection and light, and the mesh's own points, colours and opacity.
     """
-    import zlib
-
-    target = ctx.get_target()
-    target.flush()
+    ctx.get_target().flush()  # the pixels under the mesh, as Cairo has drawn them
     key = (zlib.crc32(pixels), pixels.shape, camera.get_rotation_matrix().tobytes(), float(camera.get_zoom()),
            float(camera.get_focal_distance()), np.asarray(camera.frame_center, float).tobytes(),
            np.asarray(camera.light_source.points, float).tobytes(), bool(camera.should_apply_shading),
@@ -185,11 +185,11 @@ def _draw_mesh_cached(mesh: MeshSurface, camera: MeshCamera, ctx, pixels: np.nda
            zlib.crc32(np.ascontiguousarray(mesh.face_rgb)))
     cached = _LAST_FRAMES.get(id(mesh))
     if cached is not None and cached[0] == key:
-        pixels[...] = cached[1]
-        target.mark_dirty()
+        with raw_pixels(ctx, pixels):
+            pixels[...] = cached[1]
         return
     camera._draw_mesh(ctx, mesh)
-    target.flush()
+    ctx.get_target().flush()
     if len(_LAST_FRAMES) > 4:
         _LAST_FRAMES.clear()
     _LAST_FRAMES[id(mesh)] = (key, pixels.copy())
@@ -259,18 +259,13 @@ def blit_image(pixels: np.ndarray, box: tuple[float, float, float, float], image
     pixels[y0:y1, x0:x1, :3] = np.rint(dst * (1 - alpha) + src * alpha).astype(np.uint8)
 
 
+@contextmanager
 def raw_pixels(ctx, pixel_array: np.ndarray):
     """Let NumPy write into the frame Cairo draws on: finish Cairo's pending drawing first (and tell it
     afterwards that the memory changed). Use as ``with raw_pixels(ctx, pixels): ...``."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def scope():
-        target = ctx.get_target()
-        target.flush()
-        try:
-            yield pixel_array
-        finally:
-            target.mark_dirty()
-
-    return scope()
+    target = ctx.get_target()
+    target.flush()
+    try:
+        yield pixel_array
+    finally:
+        target.mark_dirty()

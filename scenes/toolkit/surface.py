@@ -22,7 +22,8 @@ PLOT_WIDTH = 6.0
 PLOT_HEIGHT = 2.6
 
 
-def _nice_step(span: float) -> float:
+def nice_step(span: float) -> float:
+    """A round tick step (1, 2, 2.5 or 5 times a power of ten) giving about four ticks over ``span``."""
     raw = span / 4
     mag = 10 ** np.floor(np.log10(raw))
     return float(min((m * mag for m in (1, 2, 2.5, 5, 10)), key=lambda s: abs(s - raw)))
@@ -143,13 +144,14 @@ class HeightScale:
             return np.log10(1.0 + np.maximum(np.asarray(f, float) - self.base, 0.0))
 
 
-def detail_resolution(surface: LossFn, base: int, most: int | None = None, fine: int = 129) -> int:
+def detail_resolution(surface: LossFn, base: int, most: int | None = None, fine: int = 129,
+                      scale: HeightScale | None = None) -> int:
     """Faces per side from the surface's detail, not one number for all: the smallest of base, 1.5x,
     2x base... (up to ``most``, default 2x) whose bilinear mesh stays within DETAIL_TOLERANCE of the
     surface on average. sin(b cos(ax)) needs twice the bowl's faces to stop looking blocky from above."""
     most = most or 2 * base
     (x0, x1), (y0, y1) = surface.domain
-    scale = HeightScale(surface)
+    scale = scale or HeightScale(surface)
     z0, z1 = scale.range
     X, Y = np.meshgrid(np.linspace(x0, x1, fine), np.linspace(y0, y1, fine), indexing="ij")
     with np.errstate(all="ignore"):
@@ -173,8 +175,8 @@ def surface_axes(surface: LossFn, height: float = PLOT_HEIGHT, z_range=None) -> 
     z0, z1 = z_range or surface.z_range
     scale = PLOT_WIDTH / max(x1 - x0, y1 - y0)
     axes = ThreeDAxes(
-        x_range=[x0, x1, _nice_step(x1 - x0)], y_range=[y0, y1, _nice_step(y1 - y0)],
-        z_range=[z0, z1, _nice_step(z1 - z0)],
+        x_range=[x0, x1, nice_step(x1 - x0)], y_range=[y0, y1, nice_step(y1 - y0)],
+        z_range=[z0, z1, nice_step(z1 - z0)],
         x_length=(x1 - x0) * scale, y_length=(y1 - y0) * scale, z_length=height,
         axis_config={"stroke_width": 1.5, "include_tip": False, "tick_size": 0.04, "stroke_opacity": 0.6},
     )
@@ -199,7 +201,7 @@ class LossSurface(Group):
         self.scale = HeightScale(surface)
         self.z_range = self.scale.range  # of the drawn heights
         self.axes = surface_axes(surface, height, self.z_range)
-        self.resolution = resolution or detail_resolution(surface, settings.surface_resolution())
+        self.resolution = resolution or detail_resolution(surface, settings.surface_resolution(), scale=self.scale)
         self.mesh = self._fast_mesh(opacity) if fast else self._stock_mesh(opacity)
         self.contours = self._floor_contours(contours)
         if show_axes:

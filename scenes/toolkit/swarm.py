@@ -43,6 +43,7 @@ class SwarmPaths(OnePass):
         pts = loss_surface.surface_points(np.where(inside[..., None], xy, 0.0).reshape(-1, 2), lift=LIFT)
         self.scene_points = np.where(inside[..., None], pts.reshape(n, k, 3), np.nan)
         self.last = inside.sum(axis=1) - 1  # each path's last drawn step (-1: never inside)
+        self.start_ok = inside[:, 0]  # paths that start inside the plot (their starts are drawn)
         self.rgb = np.array([palette.fate_color(f.kind).to_rgb() for f in swarm.fates])
         self.fate = swarm.fate
         self.trails = swarm.trails
@@ -73,37 +74,36 @@ class SwarmPaths(OnePass):
     def draw(self, camera, ctx, pixels) -> None:
         t = self.step.get_value()
         alpha = self.opacity
-        if self.trails:
-            self._draw_trails(camera, ctx, t, alpha)
         heads = self.heads(t)
         ok = np.isfinite(heads).all(axis=1)
+        projected = np.full((len(heads), 3), np.nan)  # frame units, what Cairo's matrix takes
+        if ok.any():
+            projected[ok] = camera.project_points(heads[ok])
+        if self.trails:
+            self._draw_trails(camera, ctx, t, alpha, projected)
         if not ok.any():
             return
-        centers = frame_to_pixels(camera, camera.project_points(heads[ok])[:, :2])
+        centers = frame_to_pixels(camera, projected[ok, :2])
         radius = self.radius * camera.pixel_width / camera.frame_width
         with raw_pixels(ctx, pixels):
             if not self.trails and self.steps:
                 reveal = ORIGIN_ALPHA * min(1.0, t / (ORIGIN_REVEAL * self.steps))
-                start = np.isfinite(self.scene_points[:, 0]).all(axis=1)
-                if reveal > 0 and start.any():
-                    origins = frame_to_pixels(camera, camera.project_points(self.scene_points[start, 0])[:, :2])
-                    stamp_disks(pixels, origins, radius, self.rgb[self.fate[start]], alpha * reveal)
+                if reveal > 0 and self.start_ok.any():
+                    origins = frame_to_pixels(camera, camera.project_points(self.scene_points[self.start_ok, 0])[:, :2])
+                    stamp_disks(pixels, origins, radius, self.rgb[self.fate[self.start_ok]], alpha * reveal)
             stamp_disks(pixels, centers, radius, self.rgb[self.fate[ok]], alpha)
 
-    def _draw_trails(self, camera, ctx, t: float, alpha: float) -> None:
+    def _draw_trails(self, camera, ctx, t: float, alpha: float, head_proj: np.ndarray) -> None:
+        """Each path's trail up to its head (``head_proj``: the heads projected, NaN for gone ones)."""
         k = int(np.floor(np.clip(t, 0, self.steps)))
-        heads = self.heads(t)
         upto = np.minimum(self.last, k)
         flat = self.scene_points[:, : k + 1].reshape(-1, 3)
         ok = np.isfinite(flat).all(axis=1)
         proj = np.full((len(flat), 3), np.nan)
         if ok.any():
             proj[ok] = camera.project_points(flat[ok])
-        proj = proj.reshape(len(heads), k + 1, 3)
-        head_proj = np.full((len(heads), 3), np.nan)
-        fin = np.isfinite(heads).all(axis=1)
-        if fin.any():
-            head_proj[fin] = camera.project_points(heads[fin])
+        proj = proj.reshape(len(head_proj), k + 1, 3)
+        fin = np.isfinite(head_proj).all(axis=1)
         ctx.new_path()
         ctx.set_line_width(TRAIL_WIDTH * camera.cairo_line_width_multiple)
         for kind in np.unique(self.fate):
