@@ -23,11 +23,11 @@ from optmath.schedules import (
     SCHEDULES, CosineAnnealingLR, ExponentialLR, LinearLR, MultiStepLR, Schedule, StepLR, get_schedule,
 )
 from optmath.surfaces import SURFACES, Surface, get_surface
-from optmath.trajectory import BatchTrajectory, Trajectory, batch_trajectory, trajectory
+from optmath.trajectory import BatchTrajectory, Trajectory, batch_trajectory, rerun, trajectory
 
 __all__ = [
     "SURFACES", "OPTIMIZERS", "Surface", "Optimizer", "Trajectory", "BatchTrajectory", "CriticalPoint",
     "StepBounds", "BasinMap", "get_surface", "get_optimizer", "defaults", "trajectory", "batch_trajectory",
     "critical_points", "minima", "hessian_eigen", "step_bounds", "max_stable_lr", "steps_to_tolerance", "basin_map",
-    "SCHEDULES", "Schedule", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "get_schedule",
+    "rerun", "SCHEDULES", "Schedule", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "get_schedule",
 ]

@@ -26,7 +26,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from optmath.optimizers import Optimizer, get_optimizer
+from optmath.optimizers import Optimizer, defaults, get_optimizer
 from optmath.schedules import Schedule
 from optmath.surfaces import Surface, get_surface
 
@@ -297,3 +297,26 @@ def trajectory(surface: "str | Surface", optimizer: "str | Optimizer", start, st
         if any(np.ndim(x) for x in parts):
             raise ValueError(f"{key}={v!r} must be a single value; use batch_trajectory to sweep it")
     return batch_trajectory(surface, optimizer, p[None, :], steps, schedule=schedule, **hyper)[0]
+
+
+def rerun(run: "Trajectory | BatchTrajectory", lr_scale: float = 1.0, **hyper) -> "Trajectory | BatchTrajectory":
+    """The same run (surface, optimizer, starts, steps, schedule) with its learning rate scaled and any
+    other hyperparameters changed: how a claim is checked for robustness ("it still holds at lr x 0.9").
+
+    >>> t = trajectory("bowl", "sgd", (-5.0, -2.0), 10, lr=0.4)
+    >>> rerun(t, lr_scale=0.5).optimizer.hyper["lr"]
+    0.2
+    """
+    opt = run.optimizer
+    settings = {k: v for k, v in opt.hyper.items() if k in defaults(opt.name)}
+    settings.update(hyper)
+    if lr_scale != 1.0:
+        if "lr" not in settings:
+            raise ValueError(f"optimizer {opt.name!r} has no lr to scale")
+        lr = settings["lr"]
+        settings["lr"] = lr * lr_scale if np.ndim(lr) == 0 else np.asarray(lr) * lr_scale
+    if isinstance(run, Trajectory):
+        return trajectory(run.surface, opt.name, tuple(run.start), run.steps, schedule=run.schedule, **settings)
+    return batch_trajectory(run.surface, opt.name, run.xy[..., 0, :], run.steps, record_state=run.grad is not None,
+                            schedule=run.schedule, **settings)
+

@@ -19,6 +19,7 @@ import numpy as np
 
 import optmath
 from scenes import language
+from scenes.claims import Checker, Claim, ClaimError, Verdict
 
 LECTURE, SOCIAL, TALK = "lecture", "social", "talk"
 FORMATS = (LECTURE, SOCIAL, TALK)
@@ -66,6 +67,7 @@ class Run:
     trajectory: optmath.Trajectory
     variant: int = 0  # 0: the optimizer's own colour; 1, 2...: alternates for a second run of it
     show_start: bool = False  # name the start in the legend, to tell runs of one optimizer apart
+    note: str = ""  # a second line in the legend: what makes a comparison fair (``effective lr 0.4``)
 
     @property
     def optimizer(self) -> str:
@@ -88,7 +90,8 @@ class Run:
         elif t.schedule is not None:
             # the schedule on a line of its own: on one line a row is twice as wide and the legend shrinks
             text = text.replace(" + ", "\n+ ", 1)
-        return language.word("from", name=text, point=point(t.start)) if self.show_start else text
+        text = language.word("from", name=text, point=point(t.start)) if self.show_start else text
+        return f"{text}\n{self.note}" if self.note else text
 
 
 @dataclass(frozen=True)
@@ -302,6 +305,8 @@ class Beat:
         formats: the formats that include this beat.
         pause: a talk deck pauses after it (a result, a new optimizer); formats may ignore it.
         text: the words themselves, for a shot without a narration file (placeholders allowed).
+        claims: what the words assert, as conditions over optmath's results (``scenes.claims``); each is
+            tagged in the narration (``[key]``) after the sentence that says it, in every language.
     """
 
     cue: str
@@ -311,6 +316,7 @@ class Beat:
     formats: frozenset = LONG_FORM
     pause: bool = True
     text: str | None = None
+    claims: tuple[Claim, ...] = ()
 
 
 @dataclass
@@ -326,6 +332,18 @@ class Description:
     swarms: dict[str, Swarm] = field(default_factory=dict)
     cards: dict[str, Card] = field(default_factory=dict)
     arrows: dict[str, Arrows] = field(default_factory=dict)
+    # what claims read besides the runs: batches of paths, a tuning's results (any object by key)
+    sources: dict = field(default_factory=dict)
+    # the preview cut (--short): a dozen steps and the first words of each cue, so its claims are not checked
+    preview: bool = False
+    verdicts: dict[str, list[Verdict]] | None = field(default=None, repr=False)
+
+    def world(self) -> dict:
+        """Everything a claim may read, by key: each run's trajectory, then the sources."""
+        both = set(self.runs) & set(self.sources)
+        if both:
+            raise KeyError(f"{self.name}: {sorted(both)} name both a run and a source")
+        return {**{k: r.trajectory for k, r in self.runs.items()}, **self.sources}
 
     def beats_for(self, fmt_name: str) -> list[Beat]:
         if fmt_name not in FORMATS:
@@ -345,7 +363,32 @@ class Description:
                     raise KeyError(f"{self.name}.{b.cue}: no swarm, card or arrows {key!r}")
             if b.show.swarm and b.show.racers:
                 raise ValueError(f"{self.name}.{b.cue}: a beat shows racers or a swarm, not both")
+            keys = [c.key for c in b.claims]
+            if len(set(keys)) != len(keys):
+                raise ValueError(f"{self.name}.{b.cue}: two claims share a key in {keys}")
+        if not self.preview:
+            self.check_claims()
         return self
+
+    def check_claims(self) -> dict[str, list[Verdict]]:
+        """Evaluate every claim; the first one the numbers contradict is a ``ClaimError``, one line."""
+        checker = Checker(self.world())
+        verdicts: dict[str, list[Verdict]] = {}
+        bad = []
+        for b in self.beats:
+            if b.cue in verdicts:
+                raise ValueError(f"{self.name}: two beats are called {b.cue!r}")
+            verdicts[b.cue] = [checker.verdict(c) for c in b.claims]
+            bad += [(b.cue, v) for v in verdicts[b.cue] if not v.ok]
+        if bad:
+            cue, v = bad[0]
+            more = f" (and {len(bad) - 1} more claim{'s' * (len(bad) > 2)} of this segment)" if len(bad) > 1 else ""
+            raise ClaimError(f"{self.name}.{cue}: claim [{v.claim.key}] {v.problem()}{more}")
+        self.verdicts = verdicts
+        return verdicts
+
+    def claim_count(self) -> int:
+        return sum(len(b.claims) for b in self.beats)
 
 
 def steps(n: int, short: bool, short_steps: int = 12) -> int:

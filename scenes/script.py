@@ -2,18 +2,47 @@
 
 One key per cue, so a teacher rewrites the words without touching Python.
 Numbers are ``{placeholders}`` that the segment's description fills from
-optmath; the script never states a number itself. No Manim here: a
+optmath; the script never states a number itself. A sentence that claims
+something (X beats Y, X escapes, settles, diverges, only, global) carries the
+tag of the claim that makes it true, ``[closer]``, right after it: the claim's
+condition lives in the description (``scenes.claims``), the tag says which
+sentence it backs. Tags are never spoken or shown. No Manim here: a
 description reads its fragments in a plain Python process.
 """
 
 from __future__ import annotations
 
+import re
 import string
 import tomllib
 from pathlib import Path
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 NARRATION_DIR = ASSETS / "narration"
+TAG = re.compile(r"\s*\[([a-z][a-z_]*)\]")
+# where a sentence ends: . ! ? followed by a space or the end (not 0.5), and Chinese 。！？
+SENTENCE_END = re.compile(r"(?<=[.!?])(?=\s|$)|(?<=[。！？])")
+
+
+def strip_tags(text: str) -> str:
+    """The words as spoken and shown: the claim tags taken out."""
+    return TAG.sub("", text).strip()
+
+
+def tags(text: str) -> list[str]:
+    return TAG.findall(text)
+
+
+def sentences(text: str) -> list[tuple[str, list[str]]]:
+    """The sentences of a cue, each with the claim tags it carries (a tag just after a sentence's end
+    belongs to that sentence)."""
+    # a tag that follows a sentence's end moves in front of it, so the split keeps it with its sentence
+    moved = re.sub(r"([.!?。！？])((?:\s*\[[a-z][a-z_]*\])+)", r"\2\1", text)
+    out = []
+    for piece in SENTENCE_END.split(moved):
+        if piece.strip():
+            out.append((strip_tags(piece), tags(piece)))
+    return out
 
 
 def script_path(segment: str, directory: Path = NARRATION_DIR, lang: str | None = None) -> Path:
@@ -59,13 +88,34 @@ class Script:
         missing = wanted - set(numbers)
         if missing:
             raise KeyError(f"cue {key!r} of {self.path.name} needs {sorted(missing)} from the scene")
-        return template.format(**numbers)
+        return strip_tags(template.format(**numbers))
 
-    def say(self, beat) -> str:
-        """A beat's words with its numbers: its own text (a shot's), or its cue in this script."""
+    def tagged(self, beat) -> str:
+        """A beat's words with its numbers and its claim tags still in (a shot's own text has none)."""
         if beat.text is not None:
             return beat.text.format(**beat.numbers)
-        return self.text(beat.cue, **beat.numbers)
+        self.text(beat.cue, **beat.numbers)  # the same checks of the placeholders
+        return self.cues[beat.cue].format(**beat.numbers)
+
+    def say(self, beat) -> str:
+        """A beat's words with its numbers, as spoken and shown: its own text (a shot's), or its cue here."""
+        return strip_tags(self.tagged(beat))
+
+    def claimed(self, beat) -> dict[str, str]:
+        """Each claim tag of a beat's words -> the sentence that carries it, as spoken."""
+        out: dict[str, str] = {}
+        for sentence, keys in sentences(self.tagged(beat)):
+            for k in keys:
+                out[k] = (out[k] + " " + sentence) if k in out else sentence
+        return out
+
+    def check_tags(self, beat) -> None:
+        """A tag in the words that names no claim of the beat is a typo: one line, naming it and the claims."""
+        declared = [c.key for c in beat.claims]
+        for k in tags(self.cues.get(beat.cue, "") if beat.text is None else ""):
+            if k not in declared:
+                raise KeyError(f"{self.path.name}: cue {beat.cue!r} is tagged [{k}], a claim its description does not "
+                               f"declare; it declares: {', '.join(declared) or 'none'}")
 
     def placeholders(self, key: str) -> set[str]:
         return {name for _, name, _, _ in string.Formatter().parse(self.cues[key]) if name}
