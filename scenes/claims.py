@@ -69,6 +69,7 @@ class Quantity:
     words: str
     reads: tuple[str, ...]
     fn: Callable[..., float] = field(repr=False, compare=False)
+    named: bool = True  # a value with words of its own is reported beside the measured ones
 
     def of(self, world: World) -> float:
         return float(self.fn(*(world[k] for k in self.reads)))
@@ -79,9 +80,10 @@ def _q(x, words: str | None = None) -> Quantity:
 
 
 def number(x: float, words: str | None = None) -> Quantity:
-    """A fixed value (a closed form, a stated bound): it does not move when learning rates do."""
+    """A fixed value (a closed form, a stated bound): it does not move when learning rates do. With words
+    of its own it is reported among the numbers; without, it is only in the condition's words."""
     value = float(x)
-    return Quantity(words or _num(value), (), lambda: value)
+    return Quantity(words or _num(value), (), lambda: value, named=words is not None)
 
 
 def measure(words: str, fn: Callable[..., float], *reads: str) -> Quantity:
@@ -177,7 +179,7 @@ def _reads(*quantities: Quantity) -> tuple[str, ...]:
 
 def _measured(*pairs) -> dict:
     """The numbers a verdict reports: the measured ones (a fixed value is in the condition's words)."""
-    return {q.words: x for q, x in pairs if q.reads}
+    return {q.words: x for q, x in pairs if q.reads or q.named}
 
 
 def _compare(a, b, op: Callable[[float, float], bool], sign: str, words: str | None) -> Condition:
@@ -497,7 +499,7 @@ CLAIM_WORDS = {
           r"diverge[sd]?|diverging|converge[sd]?|blows? up|leaves?|stays?|global|globally|identical|exactly|none|"
           r"fewer|wider|cancel|crawls?|hardly|reach(es|ed)?|falls? (off|away)|runs? (off|away)|over the edge|"
           r"without bound|no bottom|every step|each step|per step|at once|all but|same path|single path|still)\b",
-    "zh": r"(比|只|从不|从没|永远|总是|最(?!小值|大值|大特征值)|更(?!新)|逃|停|卡住|收敛|发散|离开|全局|完全|正好|恰好|赢|胜出|冲出|掉下|掉了|"
+    "zh": r"(比|只|从不|从没|永远|总是|最(?!小值|大值|大特征值|小化)|更(?!新)|逃|停|卡住|收敛|发散|离开|全局|完全|正好|恰好|赢|胜出|冲出|掉下|掉了|"
           r"到达|找到|留住|丢掉|救回|每一步|每步|立刻|一下子|几乎|还在|仍然|没有底|没有尽头|差不多|一样|重合)",
 }
 
