@@ -165,12 +165,16 @@ class FateMapsCard(Group):
     def __init__(self, card: FateMaps, font_size: int = 18, width: float = WIDTH):
         super().__init__()
         n = len(card.maps)
-        size = (width - 0.25 * (n - 1)) / max(n, 1)
+        cols = n if n <= 3 else 2  # four maps (two rates of one optimizer beside two others) as a 2 x 2 grid
+        size = (width - 0.25 * (cols - 1)) / max(cols, 1)
         maps = Group()
         for heading, labels in card.maps:
             m = FateMap(labels, card.fates, size)
             maps.add(Group(_text(heading, font_size), m).arrange(DOWN, buff=0.12))
-        maps.arrange(RIGHT, buff=0.25, aligned_edge=UP)
+        if cols == n:
+            maps.arrange(RIGHT, buff=0.25, aligned_edge=UP)
+        else:
+            maps.arrange_in_grid(cols=cols, buff=(0.25, 0.3), cell_alignment=UP)
         parts = [maps, fate_rows(card.fates, font_size).next_to(maps, DOWN, buff=0.25, aligned_edge=LEFT)]
         if card.title:
             parts.insert(0, _text(card.title, font_size, weight="BOLD"))
