@@ -499,8 +499,8 @@ CLAIM_WORDS = {
           r"diverge[sd]?|diverging|converge[sd]?|blows? up|leaves?|stays?|global|globally|identical|exactly|none|"
           r"fewer|wider|cancel|crawls?|hardly|reach(es|ed)?|falls? (off|away)|runs? (off|away)|over the edge|"
           r"without bound|no bottom|every step|each step|per step|at once|all but|same path|single path|still)\b",
-    "zh": r"(比|只|从不|从没|永远|总是|最(?!小值|大值|大特征值|小化)|更(?!新)|逃|停|卡住|收敛|发散|离开|全局|完全|正好|恰好|赢|胜出|冲出|掉下|掉了|"
-          r"到达|找到|留住|丢掉|救回|每一步|每步|立刻|一下子|几乎|还在|仍然|没有底|没有尽头|差不多|一样|重合)",
+    "zh": r"(比(?!赛|法)|只|从不|从没|永远|总是|最(?!小值|大值|大特征值|小化|终)|更(?!新)|逃|停|卡住|收敛|发散|离开|全局|完全|正好|恰好|赢|胜出|冲出|掉下|掉了|"
+          r"到达|找到|留住|丢掉|救回|每一步|每步|立刻|一下子|几乎|还在|仍然|没有底|没有尽头|差不多|重合)",
 }
 
 

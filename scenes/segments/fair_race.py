@@ -20,7 +20,9 @@ import numpy as np
 
 import optmath
 from optmath.tuning import StartGrid, TuningConfig, TuningResult, decade_grid, tune
+from scenes import claims as c
 from scenes import language
+from scenes.claims import Claim
 from scenes.description import (
     LONG_FORM, SHORT_FORM, Beat, Description, Fate, Home, Mark, NumberLine, Orbit, Run, Show, Swarm, Table,
     TopDown, View, fmt, listing, names, point, steps,
@@ -46,6 +48,8 @@ OBJECTIVE = "mean-final-loss"
 # the preview cut: three rates around the default, four starts, a dozen steps
 SHORT_LRS = decade_grid(-3, -1, (1,))
 SHORT_SIDE = 2
+MARGIN = 0.1  # who leads and who wins must hold with each racer's learning rate moved by 10% either way
+FLAT_WALLS = 1000.0  # "the floor is almost flat, the walls are steep": the Hessian's eigenvalues this far apart
 
 
 def configs(short: bool = False) -> dict[str, TuningConfig]:
@@ -164,49 +168,110 @@ def describe(short: bool = False) -> Description:
     rates = listing([words["at_rate"].format(name=name(k), lr=rate(tuned[k])) for k in RACERS])
     rms = t["rmsprop"]
 
+    # -- what the words claim -------------------------------------------------------------------------------
+    untuned_keys = [f"{k}_untuned" for k in RACERS]
+    minimum = tuple(cp.xy)
+    kappa = Claim("kappa", c.greater(c.number(l_max / l_min, "lambda_max / lambda_min"), FLAT_WALLS))
+    pick = Claim("pick", c.check("the untuned race's leader is not the tuned race's winner", lambda: (
+        leader != winner, {})))
+    leads = Claim("leads", c.all_of(*(c.closer(f"{leader}_untuned", k, minimum, "the minimum")
+                                      for k in untuned_keys if k != f"{leader}_untuned")), margin=MARGIN)
+    hardly = Claim("hardly", c.all_of(*(c.less(c.travel("adam_untuned"), c.travel(k))
+                                        for k in untuned_keys if k != "adam_untuned")), margin=MARGIN)
+    rate_matters = Claim("rate_matters", c.closer("adam", "adam_untuned", minimum, "the minimum"), margin=MARGIN)
+
+    def some_diverge():
+        r = results[leader]
+        return int(r.diverged[at_default]) > 0, {"starts that diverge": int(r.diverged[at_default])}
+
+    sample = Claim("sample", c.check(f"{leader} at {rate(DEFAULT_LR)} diverges from some of the starts",
+                                     some_diverge))
+
+    def ruled_out():
+        bad_rates = [(k, i) for k, r in results.items() for i, d in enumerate(r.diverged) if d > 0]
+        ok = all(not np.isfinite(results[k].scores[i]) for k, i in bad_rates)
+        ok &= all(r.best_index is None or r.best_index == min(
+            (i for i, v in enumerate(r.scores) if v == r.best_score), default=None) for r in results.values())
+        return ok, {"rates ruled out by a diverged start": len(bad_rates)}
+
+    rule = Claim("rule", c.check("a rate with a diverged start scores inf, and ties go to the smaller rate",
+                                 ruled_out))
+
+    def edge():
+        r = results["sgd"]
+        above = [d > 0 for lr, d in zip(r.config.lrs, r.diverged) if bad and lr >= min(bad)]
+        return bool(bad) and all(above), {"rates from the first bad one up": len(above)}
+
+    edge_claim = Claim("edge", c.check("every rate of SGD's grid from the first that diverges up diverges", edge))
+    predicts = Claim("predicts", c.check("2/lambda_max lies between SGD's best rate and its first diverging one",
+                                         lambda: (sgd.best_lr < bounds.gd < min(bad), {"2/lambda_max": bounds.gd})))
+    lowest = Claim("lowest", c.check(f"{best}'s score is the lowest of the four", lambda: (
+        all(results[best].best_score <= r.best_score for r in results.values()), {})))
+
+    def tuned_down():
+        r = results[leader]
+        return tuned[leader] < DEFAULT_LR and int(r.diverged[at_default]) > 0, {}
+
+    down = Claim("down", c.check(f"{leader}'s tuned rate is below the default, where it diverged from some starts",
+                                 tuned_down))
+    wins = Claim("winner", c.all_of(*(c.closer(winner, k, minimum, "the minimum") for k in RACERS if k != winner)),
+                 margin=MARGIN)
+
+    def across(r):
+        floor = lambda p: p[1] - p[0] ** 2  # noqa: E731  above (+) or below (-) the valley floor y = x^2
+        return floor(r.xy[0]) * floor(r.xy[1]) < 0, {"first step's length": float(np.linalg.norm(r.xy[1] - r.xy[0]))}
+
+    leap = Claim("across", c.check("rmsprop's first step crosses the valley floor", across, "rmsprop"))
+    safer = Claim("safer", c.all_of(c.less(c.number(tuned[leader], "its tuned rate"), c.number(DEFAULT_LR, "the default")),
+                                    c.closer(f"{leader}_untuned", leader, minimum, "the minimum"),
+                                    c.never_diverges(f"{leader}_untuned")))
+
     S = SURFACE
     untuned = tuple(f"{k}_untuned" for k in RACERS)
     racers = tuple(RACERS)
     beats = [
         Beat("intro", Show(S), dict(minimum=point(cp.xy), f_min=fmt(cp.value), l_min=fmt(l_min), l_max=fmt(l_max, 4)),
-             camera=(Orbit(30),)),
+             camera=(Orbit(30),), claims=(pick, kappa)),
         Beat("untuned", Show(S, untuned),
              dict(names=names(list(RACERS)), start=point(START), steps=n, lr=rate(DEFAULT_LR),
                   leader=name(leader), d_leader=fmt(dist(f"{leader}_untuned")),
                   adam_travel=fmt(travelled(t["adam_untuned"])), d_adam=fmt(dist("adam_untuned"))),
-             camera=(TopDown(),)),
-        Beat("sample", Show(S, swarm="default"), dict(leader=name(leader), starts=starts, diverged=leader_diverged)),
+             camera=(TopDown(),), claims=(leads, hardly, rate_matters)),
+        Beat("sample", Show(S, swarm="default"), dict(leader=name(leader), starts=starts, diverged=leader_diverged),
+             claims=(sample,)),
         Beat("declare", Show(S, card="grid"),
              dict(count=count, lo=rate(lo), hi=rate(hi), starts=starts, side=declared.starts.n, steps=declared.steps,
                   objective=objective, runs=count * starts),
-             camera=(Home(),)),
+             camera=(Home(),), claims=(rule,)),
         Beat("sgd_line", Show(S, card="sgd"),
              dict(first_bad=rate(min(bad)) if bad else language.word("none"), best=rate(sgd.best_lr),
-                  l_max=fmt(l_max, 4), bound=bound)),
+                  l_max=fmt(l_max, 4), bound=bound), claims=(edge_claim, predicts)),
         Beat("table", Show(S, card="table"),
              dict(best=name(best), objective=objective, best_score=score(results[best].best_score, words),
                   best_lr=rate(tuned[best]), lr=rate(DEFAULT_LR),
                   best_default=score(results[best].score(DEFAULT_LR), words),
                   leader=name(leader), leader_lr=rate(tuned[leader]), leader_diverged=leader_diverged,
-                  starts=starts)),
+                  starts=starts), claims=(lowest, down)),
         Beat("tuned", Show(S, racers), dict(start=point(START), steps=n, rates=rates), camera=(TopDown(),)),
         Beat("results", Show(S, racers),
              dict(winner=name(winner), d_winner=fmt(dist(winner)), f_winner=fmt(loss(winner)),
                   rms_jump=fmt(np.linalg.norm(rms.xy[1] - rms.xy[0])),
                   leader=name(leader), d_leader=fmt(dist(leader)), d_leader_untuned=fmt(dist(f"{leader}_untuned")),
                   starts=starts),
-             camera=()),  # held from above, where the valley and every ending read best (and the surface is pasted)
-        Beat("outro", Show(S, racers), camera=(Home(share=0.5), Orbit(30, share=0.5)), formats=LONG_FORM),
+             camera=(), claims=(wins, leap, safer, rule)),  # held from above, where the valley and every ending read best (and the surface is pasted)
+        Beat("outro", Show(S, racers), camera=(Home(share=0.5), Orbit(30, share=0.5)), formats=LONG_FORM,
+             claims=(pick,)),
         # the social clip: the question, the declared race (the legend's brief labels carry each rate), the loop
         Beat("social_hook", Show(S), formats=SHORT_FORM),
         Beat("social_race", Show(S, racers),
              dict(count=count, starts=starts, steps=n, objective=objective, adam_lr=rate(tuned["adam"]),
                   lr=rate(DEFAULT_LR), d_adam=fmt(dist("adam"))),
-             camera=(TopDown(),), formats=SHORT_FORM),
+             camera=(TopDown(),), formats=SHORT_FORM, claims=(rule, rate_matters)),
         Beat("social_end", Show(S), camera=(Home(),), formats=SHORT_FORM),
     ]
     return Description(NAME, {S: surf}, runs, beats, View(), swarms={"default": swarm},
-                       cards={"grid": grid_line, "sgd": sgd_line, "table": table(results, words)}).check()
+                       cards={"grid": grid_line, "sgd": sgd_line, "table": table(results, words)},
+                       preview=short).check()
 
 
 __getattr__, __dir__ = scene_exports(__name__, NAME)
