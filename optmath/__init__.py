@@ -15,7 +15,7 @@ Learning-rate schedules follow torch.optim.lr_scheduler to the bit::
 """
 
 from optmath.analysis import (
-    BasinMap, CriticalPoint, StepBounds, basin_map, critical_points, hessian_eigen, max_stable_lr, minima,
+    BasinMap, CriticalPoint, StepBounds, basin_map, critical_points, grid_minimum, hessian_eigen, max_stable_lr, minima,
     step_bounds, steps_to_tolerance,
 )
 from optmath.optimizers import OPTIMIZERS, Optimizer, defaults, get_optimizer
@@ -28,6 +28,6 @@ from optmath.trajectory import BatchTrajectory, Trajectory, batch_trajectory, re
 __all__ = [
     "SURFACES", "OPTIMIZERS", "Surface", "Optimizer", "Trajectory", "BatchTrajectory", "CriticalPoint",
     "StepBounds", "BasinMap", "get_surface", "get_optimizer", "defaults", "trajectory", "batch_trajectory",
-    "critical_points", "minima", "hessian_eigen", "step_bounds", "max_stable_lr", "steps_to_tolerance", "basin_map",
+    "critical_points", "grid_minimum", "minima", "hessian_eigen", "step_bounds", "max_stable_lr", "steps_to_tolerance", "basin_map",
     "rerun", "SCHEDULES", "Schedule", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "get_schedule",
 ]

@@ -89,6 +89,23 @@ def minima(surface: "str | Surface", **kw) -> list[CriticalPoint]:
     return [c for c in critical_points(surface, **kw) if c.kind == "min"]
 
 
+def grid_minimum(surface: "str | Surface", n: int = 161) -> tuple[float, tuple[float, float]]:
+    """The lowest value of f on an ``n`` x ``n`` lattice over the domain, and where: an independent check
+    that the lowest critical point found is the lowest point of the plot ("the best fit in the plot")."""
+    surf = get_surface(surface)
+    key = (surf.name, surf.latex, surf.domain, n)
+    if key not in _GRID_MINIMA:  # the fitting landscapes cost seconds per lattice: computed once per process
+        (x0, x1), (y0, y1) = surf.domain
+        grid = np.stack(np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n)), -1)
+        z = surf.value(grid)
+        i = np.unravel_index(int(np.nanargmin(z)), z.shape)
+        _GRID_MINIMA[key] = float(z[i]), (float(grid[i][0]), float(grid[i][1]))
+    return _GRID_MINIMA[key]
+
+
+_GRID_MINIMA: dict = {}
+
+
 @dataclass(frozen=True)
 class StepBounds:
     """Largest stable learning rates at a point, from the Hessian's largest eigenvalue.

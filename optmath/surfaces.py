@@ -159,7 +159,7 @@ bowl = quadratic(
 # exactly what it does on the bowl (rotated), the per-coordinate methods (AdaGrad, RMSprop, Adam) do not.
 bowl_rotated = Surface(
     name="bowl-rotated",
-    latex=r"0.05(x + y)^2 + (x - y)^2",
+    latex=r"(x - y)^2 + 0.05(x + y)^2",
     title="Elongated bowl, turned 45 degrees",
     _f=lambda x, y: 0.05 * (x + y) ** 2 + (x - y) ** 2,
     _grad=lambda x, y: (0.1 * (x + y) + 2 * (x - y), 0.1 * (x + y) - 2 * (x - y)),
@@ -168,7 +168,8 @@ bowl_rotated = Surface(
     z_range=(0.0, 13.0),
     escape=60.0,
     source="seed 004's bowl, rotated 45 degrees (rotation invariance of the optimizers)",
-    spoken="zero point zero five times the square of x plus y, plus the square of x minus y",
+    # read so it parses one way only ("the square of x plus y, plus ..." parses two ways aloud)
+    spoken="the square of the difference x minus y, plus zero point zero five times the square of the sum x plus y",
 )
 bowl_nndl = quadratic(
     0.05, 1.0, "bowl-nndl", title="Elongated bowl (NNDL)", source="Deep Learning from Scratch / NNDL",

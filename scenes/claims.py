@@ -463,6 +463,7 @@ class Checker:
     def __init__(self, world: World):
         self.world = dict(world)
         self._reruns: dict[tuple[str, float], Any] = {}
+        self._verdicts: dict[int, tuple[Claim, Verdict]] = {}  # by id; the claim is kept so the id stays its own
 
     def rerun(self, key: str, factor: float):
         if (key, factor) not in self._reruns:
@@ -470,6 +471,12 @@ class Checker:
         return self._reruns[(key, factor)]
 
     def verdict(self, claim: Claim) -> Verdict:
+        """The claim's verdict; a claim spoken in several cues is evaluated once."""
+        if id(claim) not in self._verdicts:
+            self._verdicts[id(claim)] = (claim, self._verdict(claim))
+        return self._verdicts[id(claim)][1]
+
+    def _verdict(self, claim: Claim) -> Verdict:
         missing = [k for k in claim.test.reads if k not in self.world]
         if missing:
             raise KeyError(f"claim [{claim.key}] reads {missing}, which the description does not have")

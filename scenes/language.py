@@ -123,6 +123,10 @@ def formula_zh(latex: str) -> str:
     """A polynomial surface's LaTeX read in Chinese: ``0.1x^2 + 2y^2`` -> 零点一x的平方加二y的平方."""
     text = latex.replace(r"\,", " ").replace(r"\textstyle", "")
     text = re.sub(r"\\tfrac\{([^}]*)\}\{([^}]*)\}", lambda m: f"{m.group(2)}分之{m.group(1)}", text)
+    # a bracket squared is read as the square of a sum or a difference: "(x加y)的平方" parses two ways aloud
+    text = re.sub(r"(\d)\(", r"\1乘以(", text)
+    text = re.sub(r"\(([^()]*)\)\^\{?2\}?",
+                  lambda m: f"{m.group(1).strip()}{'之和' if '+' in m.group(1) else '之差'}的平方", text)
     text = re.sub(r"\^\{?2\}?", "的平方", text)
     text = re.sub(r"\^\{?3\}?", "的立方", text)
     text = text.replace(" + ", "加").replace(" - ", "减").replace("+", "加")

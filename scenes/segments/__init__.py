@@ -34,7 +34,14 @@ class SegmentInfo:
         return scene_name(self.name, fmt)
 
     def describe(self, short: bool = False):
-        return importlib.import_module(self.module).describe(short=short)
+        """The segment's description in the current language, built (and its claims checked) once per
+        process: a render, ``optviz list`` and the data files all read the same one. Treat it as read-only."""
+        from scenes import language
+
+        key = (self.name, short, language.current())
+        if key not in _DESCRIPTIONS:
+            _DESCRIPTIONS[key] = importlib.import_module(self.module).describe(short=short)
+        return _DESCRIPTIONS[key]
 
     # what a user's shot (``scenes.cli.ShotTarget``) adds to a render, and a built-in segment does not
     env: dict = field(default_factory=dict)
@@ -42,6 +49,8 @@ class SegmentInfo:
     def digest_bytes(self) -> bytes:
         return b""
 
+
+_DESCRIPTIONS: dict = {}
 
 # The lecture's teaching order.
 SEGMENTS = {

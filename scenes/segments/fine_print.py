@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 import optmath
+from scenes import claims as c
+from scenes.claims import Claim
 from scenes.description import (
     spoken_formula,
     LONG_FORM, SHORT_FORM, Beat, Description, FlyTo, Home, Orbit, Run, Show, TopDown, View, fmt, point,
@@ -43,6 +45,11 @@ RACE_STEPS = 40
 SGD_LR = 0.4
 # the turned bowl's start is the bowl's start turned with it: the same problem for a rotation-invariant method
 TURN = np.pi / 4
+MARGIN = 0.1  # comparisons between optimizers must hold with each learning rate moved by 10% either way
+ROUNDING = 1e-12  # "a single path": closer than this at every step (float rounding here is ~1e-16)
+BRAKE, COAST = 0.2, 0.5  # at the decay torch's step shrinks below this share of the one before; Sutskever's stays above
+STEEPER = 5.0  # "far steeper": the gradient across y at least this many times the one along x
+ACROSS_DEG = 1.0  # "straight across the valley": within this many degrees of the steep eigenvector
 
 
 def turned(p) -> tuple[float, float]:
@@ -108,22 +115,103 @@ def describe(short: bool = False) -> Description:
     if decay_step is None or part is None:
         raise ValueError(f"fine-print: the rate never drops or the paths never part in {n_mom} steps; "
                          f"the decay comes every {decay.step_size}")
+    drops = [int(k) for k in np.flatnonzero(lrs[2:] < lrs[1:-1]) + 2]  # every step where the rate falls
+    second = drops[1] if len(drops) > 1 else None
+
+    # -- what the words claim -------------------------------------------------------------------------------
+    origin = tuple(cp.xy)
+    single = Claim("single", c.all_of(c.at_most(c.gap("torch", "sutskever"), ROUNDING),
+                                      c.at_most(c.gap("torch", "ema"), ROUNDING)))
+    rule = Claim("rule", c.check("every step of torch's path is -lr times its recorded buffer b", lambda r: (
+        bool(np.allclose(np.diff(r.xy, axis=0), -lr * r.state["b"][1:], rtol=1e-12, atol=1e-15)), {}), "torch"))
+    rule_v = Claim("rule_v", c.check("every step of Sutskever's path is minus its recorded velocity v", lambda r: (
+        bool(np.allclose(np.diff(r.xy, axis=0), -r.state["v"][1:], rtol=1e-12, atol=1e-15)), {}), "sutskever"))
+    all_end = Claim("all_end", c.check("the three end at the same distance from the minimum", lambda *ts: (
+        float(np.ptp([np.linalg.norm(t_.final) for t_ in ts])) <= ROUNDING, {}), *momenta))
+
+    def decays(r):
+        steps_ = r.lr[1:]
+        k = np.arange(1, len(r.lr))
+        want = lr * GAMMA ** ((k - 1) // decay.step_size)
+        return bool(np.allclose(steps_, want, rtol=1e-12, atol=0)), {"rate drops": len(drops)}
+
+    decay_claim = Claim("decay", c.check(f"the rate is multiplied by {fmt(GAMMA)} every {decay.step_size} steps, "
+                                         "at every drop of the run", decays, "torch_s"))
+
+    def step_ratio(r):
+        a_ = np.linalg.norm(r.xy[decay_step] - r.xy[decay_step - 1])
+        b_ = np.linalg.norm(r.xy[decay_step - 1] - r.xy[decay_step - 2])
+        return a_ / b_
+
+    brakes = Claim("brakes", c.at_most(c.measure("torch_s's step at the decay over the step before", step_ratio,
+                                                 "torch_s"), BRAKE))
+    coasts = Claim("coasts", c.at_least(c.measure("sutskever_s's step at the decay over the step before", step_ratio,
+                                                  "sutskever_s"), COAST))
+    parts = Claim("part", c.check(f"the paths agree before step {part} and part there", lambda a_, b_: (
+        bool(np.all(np.linalg.norm(a_.xy[:part] - b_.xy[:part], axis=-1) <= PART_TOL)
+             and np.linalg.norm(a_.xy[part] - b_.xy[part]) > PART_TOL), {}), "torch_s", "sutskever_s"))
+    ema_follows = Claim("ema_follows", c.at_most(c.gap("torch_s", "ema_s"), ROUNDING))
+    steeper = Claim("steeper", c.at_least(c.measure("|g_y| / |g_x| at the start", lambda r: abs(
+        r.grad[0, 1] / r.grad[0, 0]), "adam"), STEEPER))
+    lr_each = Claim("lr_each", c.all_of(*(c.check(f"{k}'s first step is lr * sign(-g) in each coordinate", lambda r: (
+        bool(np.allclose(r.xy[1] - r.xy[0], -ADAPTIVE_LR * np.sign(r.grad[0]), rtol=1e-6, atol=0)), {}), k)
+        for k in ("adam", "adagrad"))))
+    rms = Claim("rms", c.near(c.measure("rmsprop's first step over its lr", lambda r: np.abs(
+        r.xy[1] - r.xy[0]).max() / ADAPTIVE_LR, "rmsprop"), c.number(1 / np.sqrt(1 - alpha), "1 / sqrt(1 - alpha)"),
+        1e-6, relative=True))
+    aligned_axes = Claim("axes", c.check("the bowl's Hessian eigenvectors lie along x and y", lambda: (
+        bool(np.allclose(np.abs(optmath.hessian_eigen(bowl, cp.xy)[1]), np.eye(2))), {})))
+    gd_opt = optmath.step_bounds(bowl, cp.xy).gd_optimal
+
+    def at_best(r):
+        best_run = optmath.trajectory(bowl, "sgd", START, n_race, lr=gd_opt)
+        d_rms = float(np.linalg.norm(r.final))
+        return d_rms < float(np.linalg.norm(best_run.final)), {"sgd at its best constant rate": float(
+            np.linalg.norm(best_run.final)), "rmsprop": d_rms}
+
+    shine = Claim("shine", c.all_of(c.closer("rmsprop", "sgd", origin, "the minimum"),
+                                    c.check(f"rmsprop ends closer than sgd at its best constant rate, {fmt(gd_opt)}",
+                                            at_best, "rmsprop")), margin=MARGIN)
+    diagonal = Claim("diagonal", c.check("the turned bowl's eigenvalues are the bowl's, its eigenvectors diagonal",
+                                         lambda: (bool(np.allclose(evals, optmath.hessian_eigen(bowl, cp.xy)[0])
+                                                       and np.allclose(np.abs(evecs), np.sqrt(0.5))), {})))
+    invariant = Claim("invariant", c.all_of(c.at_most(c.number(sgd_turn_gap, "the turned path's largest gap"),
+                                                      ROUNDING),
+                                            c.near(c.dist("sgd_rot", (0.0, 0.0), "the minimum"),
+                                                   c.dist("sgd", origin, "the minimum"), ROUNDING)))
+
+    def across(r):
+        step = r.xy[1] - r.xy[0]
+        steep = evecs[:, int(np.argmax(evals))]
+        deg = float(np.degrees(np.arccos(abs(step @ steep) / np.linalg.norm(step))))
+        return deg <= ACROSS_DEG, {"degrees from the steep direction": deg}
+
+    across_claim = Claim("across", c.check("rmsprop_rot's first step points along the steep eigenvector", across,
+                                           "rmsprop_rot"))
+    gone = Claim("gone", c.all_of(c.closer("sgd_rot", "rmsprop_rot", (0.0, 0.0), "the minimum"),
+                                  c.less(c.dist("rmsprop", origin, "the minimum"),
+                                         c.dist("rmsprop_rot", (0.0, 0.0), "the minimum"))), margin=MARGIN)
+
     schedule_numbers = dict(every=decay.step_size, decay=decay_step, gamma=fmt(GAMMA), lr_low=fmt(lrs[decay_step]),
                             part=part, steps=t["torch_s"].steps, d_end=fmt(gap[t["torch_s"].last_finite]))
+    # the second drop, from the schedule itself (a preview cut's dozen steps may end before it)
+    second = second or decay_step + decay.step_size
+    schedule_numbers.update(decay2=second, lr_low2=fmt(decay.lrs(lr, second)[second - 1]))
     beats = [
-        Beat("intro", Show(B), dict(formula=spoken_formula(bowl), start=point(START)), camera=(Orbit(30),)),
+        Beat("intro", Show(B), dict(formula=spoken_formula(bowl), start=point(START)), camera=(Orbit(30),),
+             claims=(Claim("order", c.comes_after("fine-print", "bowl")), parts)),
         Beat("torch_form", Show(B, momenta, panel="torch", highlight=1, to_step=min(FORMS_STEP, n_mom)),
-             dict(lr=fmt(lr), mu=fmt(mu))),
+             dict(lr=fmt(lr), mu=fmt(mu)), claims=(rule,)),
         Beat("constant", Show(B, momenta, panel="sutskever", highlight=0),
              dict(lr=fmt(lr), mu=fmt(mu), ema_lr=fmt(ema_lr), one_minus=fmt(1 - mu), steps=t["torch"].steps,
                   gap_sutskever=fmt(max_gap(t["torch"], t["sutskever"])), gap_ema=fmt(max_gap(t["torch"], t["ema"])),
                   dist=dist("torch")),
-             camera=(Orbit(-20),)),
+             camera=(Orbit(-20),), claims=(rule_v, single, all_end)),
         # no update panel under the schedule: its title would carry the schedule too, and shrink to fit
         Beat("schedule", Show(B, momenta_s),
              dict(schedule_numbers, gap_ema=fmt(max_gap(t["torch_s"], t["ema_s"])),
                   d_torch=dist("torch_s"), d_sutskever=dist("sutskever_s")),
-             camera=(TopDown(),)),
+             camera=(TopDown(),), claims=(decay_claim, brakes, coasts, parts, ema_follows)),
         Beat("first_step", Show(B, ADAPTIVE[::-1], panel="rmsprop", highlight=len(t["rmsprop"].optimizer.rule) - 1,
                                 to_step=min(FIRST_STEPS, n_race)),
              dict(lr=fmt(ADAPTIVE_LR), g0=point(t["adam"].grad[0]), step_adam=point(first["adam"]),
@@ -132,30 +220,33 @@ def describe(short: bool = False) -> Description:
              # all three first steps point the same way (the gradient's signs): RMSprop races first, so it is drawn
              # under the others; close in on the start, where Adam's step of lr is visible and RMSprop's jump and the
              # step after it still fit, and hold there
-             camera=(FlyTo(CLOSE_VIEW, zoom=CLOSE_ZOOM, share=0.25), FlyTo(CLOSE_VIEW, zoom=CLOSE_ZOOM, share=0.75))),
+             camera=(FlyTo(CLOSE_VIEW, zoom=CLOSE_ZOOM, share=0.25), FlyTo(CLOSE_VIEW, zoom=CLOSE_ZOOM, share=0.75)),
+             claims=(steeper, lr_each, rms)),
         Beat("aligned", Show(B, ("sgd", "rmsprop")),
              dict(lr_sgd=fmt(SGD_LR), lr_rms=fmt(ADAPTIVE_LR), steps=t["sgd"].steps, d_sgd=dist("sgd"),
-                  d_rms=dist("rmsprop")),
-             camera=(TopDown(),)),
+                  d_rms=dist("rmsprop"), gd_opt=fmt(gd_opt)),
+             camera=(TopDown(),), claims=(aligned_axes, shine)),
         Beat("rotated", Show(R, ("sgd_rot", "rmsprop_rot")),
              dict(angle=fmt(angle), formula=spoken_formula(rot), l_min=fmt(evals[0]), l_max=fmt(evals[1]),
                   start=point(turned(START)), steps=t["sgd_rot"].steps, d_sgd=fmt(np.linalg.norm(t["sgd_rot"].final)),
                   d_rms=fmt(np.linalg.norm(t["rmsprop_rot"].final)), turn_gap=fmt(sgd_turn_gap),
                   step_rms=point(t["rmsprop_rot"].xy[1] - t["rmsprop_rot"].xy[0])),
              # from above, then closer around the paths (the turned start lies near the plot's lower edge)
-             camera=(TopDown(share=0.3), FlyTo(ROTATED_VIEW, zoom=ROTATED_ZOOM, share=0.7))),
+             camera=(TopDown(share=0.3), FlyTo(ROTATED_VIEW, zoom=ROTATED_ZOOM, share=0.7)),
+             claims=(diagonal, invariant, across_claim, gone)),
         Beat("outro", Show(R, ("sgd_rot", "rmsprop_rot")), camera=(Home(share=0.5), Orbit(30, share=0.5)),
-             formats=LONG_FORM),
+             formats=LONG_FORM, claims=(single, parts, lr_each, rms, shine, gone)),
         # the social clip: same name, different formula, and the step where it shows
         Beat("social_hook", Show(B), formats=SHORT_FORM),
         Beat("social_race", Show(B, ("sutskever_s", "torch_s")),
              dict(decay=schedule_numbers["decay"], gamma=schedule_numbers["gamma"], steps=schedule_numbers["steps"],
                   d_end=schedule_numbers["d_end"]),
-             camera=(TopDown(),), formats=SHORT_FORM),
+             camera=(TopDown(),), formats=SHORT_FORM, claims=(rule, rule_v, single, decay_claim, brakes, coasts)),
         Beat("social_end", Show(B), camera=(Home(),), formats=SHORT_FORM),
     ]
     # the bowl's steep walls: its higher camera and flatter drawing (see bowl.py)
-    return Description("fine-print", {B: bowl, R: rot}, runs, beats, View(phi=40, theta=-75, height=1.2)).check()
+    return Description("fine-print", {B: bowl, R: rot}, runs, beats, View(phi=40, theta=-75, height=1.2),
+                       preview=short).check()
 
 
 __getattr__, __dir__ = scene_exports(__name__, "fine-print")
