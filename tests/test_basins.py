@@ -52,9 +52,14 @@ def shares(fate_rows: np.ndarray, n_rows: int) -> list[float]:
 
 
 # -- the swarms are optmath's runs -------------------------------------------------------------------------
-def test_the_settings_are_the_cubic_race_s():
+def test_the_settings_are_the_cubic_s():
+    """Momentum and Adam race as in the cubic, plain descent runs at the cubic's basin rate, and once more at
+    momentum's effective rate, lr / (1 - momentum), for the fair comparison."""
     cubic = importlib.import_module("scenes.segments.cubic")
-    assert basins.SETTINGS == {k: cubic.RACERS[k] for k in CUBIC_OPTIMIZERS}
+    assert {k: basins.SETTINGS[k] for k in ("momentum", "adam")} == {k: cubic.RACERS[k] for k in ("momentum", "adam")}
+    assert basins.SETTINGS["sgd"] == {"lr": cubic.BASIN_LR}
+    mom = cubic.RACERS["momentum"]
+    assert basins.FAIR_SETTINGS["lr"] == pytest.approx(mom["lr"] / (1 - mom["momentum"]), rel=1e-12)
 
 
 def test_each_cubic_swarm_is_one_grid_batch(desc):
@@ -111,14 +116,26 @@ def test_the_fate_maps_are_the_swarms_fates_reshaped(desc, words):
     maps = desc.cards["maps"]
     assert isinstance(maps, FateMaps) and maps.title == words["maps_title"]
     assert [x.words for x in maps.fates] == [words["minimum"], words["over_edge"], words["moving"]]
-    for (heading, labels), k in zip(maps.maps, CUBIC_OPTIMIZERS):
+    assert len(maps.maps) == len(basins.MAPS) == 4  # plain descent at two rates, momentum, Adam
+    for (heading, labels), k in zip(maps.maps, basins.MAPS):
+        if k == basins.FAIR:  # plain descent at momentum's effective rate: its own batch, no swarm of its own
+            run = optmath.batch_trajectory("cubic", "sgd", fate.grid("cubic", basins.GRID).reshape(-1, 2),
+                                           basins.STEPS, record_state=False, **basins.FAIR_SETTINGS)
+            rows = basins.rows(fate.fates(run, (0.0, 0.0), basins.TOL, others=()), basins.CUBIC_ROWS)
+            np.testing.assert_array_equal(labels, rows.reshape(basins.GRID, basins.GRID))
+            assert heading == words["heading"].format(name="SGD", lr=fmt(basins.FAIR_SETTINGS["lr"]),
+                                                      pct=fmt(shares(rows, 3)[0]))
+            continue
         s = desc.swarms[k]
         assert labels.shape == (basins.GRID, basins.GRID)
         np.testing.assert_array_equal(labels, s.fate.reshape(basins.GRID, basins.GRID))
         # row 0 is the lowest y: the map's cell (i, j) is the start at the grid's (x_j, y_i)
         ys = s.xy[:, 0, 1].reshape(basins.GRID, basins.GRID)[:, 0]
         assert np.all(np.diff(ys) > 0)
-        assert heading == words["heading"].format(name=display_name(k, "en"), pct=fmt(shares(s.fate, 3)[0]))
+        assert heading == words["heading"].format(name=display_name(k, "en"), lr=fmt(basins.SETTINGS[k]["lr"]),
+                                                  pct=fmt(shares(s.fate, 3)[0]))
+    fair = desc.cards["fair"]  # the momentum beat's card: plain descent at the same effective rate, then momentum
+    assert [h for h, _ in fair.maps] == [maps.maps[1][0], maps.maps[2][0]]
 
 
 def test_the_gradient_descent_border_runs_through_the_saddle(desc):
@@ -145,19 +162,23 @@ def test_cubic_numbers(desc, said):
     assert said["sgd"] == {"lr": "0.1", "steps": 150, "pct_min": pct["sgd"][0], "pct_edge": pct["sgd"][1]}
     above = desc.swarms["sgd"].xy[:, 0, 1] > 0
     m = said["momentum"]
-    assert m == {"lr": "0.05", "mu": "0.9", "pct_min": pct["momentum"][0], "pct_edge": pct["momentum"][1],
-                 "lost": per_cent((f["sgd"] == 0) & (f["momentum"] != 0)),
-                 "gained": per_cent((f["momentum"] == 0) & (f["sgd"] != 0)),
+    fair = desc.cards["fair"].maps[0][1].reshape(-1)  # plain descent at momentum's effective rate
+    assert m == {"lr": "0.05", "mu": "0.9", "eff": "0.5", "pct_min": pct["momentum"][0],
+                 "pct_edge": pct["momentum"][1], "pct_fair": fmt(shares(fair, 3)[0]),
+                 "lost": per_cent((fair == 0) & (f["momentum"] != 0)),
+                 "gained": per_cent((f["momentum"] == 0) & (fair != 0)),
                  "lost_above": per_cent(f["momentum"][above] != 0)}
     a = said["adam"]
     assert a == {"lr": "0.1", "pct_min": pct["adam"][0], "pct_edge": pct["adam"][1],
                  "lost": per_cent((f["sgd"] == 0) & (f["adam"] != 0)),
                  "saved": per_cent((f["adam"] == 0) & (f["sgd"] != 0)),
                  "moving": int(np.count_nonzero(f["adam"] == 2)), "steps": 150}
-    assert said["maps"] == {f"pct_{k}": pct[k][0] for k in CUBIC_OPTIMIZERS}
+    fair_pct = fmt(shares(fair, 3)[0])
+    assert said["maps"] == {**{f"pct_{k}": pct[k][0] for k in CUBIC_OPTIMIZERS}, "pct_sgd_fair": fair_pct,
+                            "lr": "0.1", "lr_fair": "0.5"}
     assert said["social_hook"] == {"count": 4096}
     assert said["social_race"] == {"pct_min": pct["momentum"][0], "pct_edge": pct["momentum"][1],
-                                   "sgd_min": pct["sgd"][0]}
+                                   "fair_min": fair_pct, "eff": "0.5"}
 
 
 def test_what_the_cubic_narration_claims(desc):
@@ -274,5 +295,5 @@ def test_chinese_words_same_numbers(monkeypatch, said):
     assert zh_said["intro"].pop("formula") == "x的平方加y的平方加y的立方加x乘y"
     assert zh_said == {cue: {k: v for k, v in n.items() if (cue, k) != ("intro", "formula")} for cue, n in said.items()}
     assert d.swarms["momentum"].fates[0].words.startswith(zh["minimum"])
-    assert d.cards["maps"].maps[1][0].startswith("动量法")
+    assert d.cards["maps"].maps[2][0].startswith("动量法")
     assert d.swarms["sgd"].title == zh["swarm_title"].format(name="SGD", lr="0.1", count=4096)

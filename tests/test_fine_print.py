@@ -229,7 +229,7 @@ def test_chinese_words_are_chinese(monkeypatch):
     d = SEGMENTS["fine-print"].describe()
     said = {b.cue: b.numbers for b in d.beats}
     assert said["intro"]["formula"] == "零点一x的平方加二y的平方"
-    assert said["rotated"]["formula"] == "零点零五(x加y)的平方加(x减y)的平方"
+    assert said["rotated"]["formula"] == "x减y之差的平方加零点零五乘以x加y之和的平方"  # one parse only, aloud
     assert [b.cue for b in d.beats_for(LECTURE)] == ["intro", "torch_form", "constant", "schedule", "first_step",
                                                      "aligned", "rotated", "outro"]
     assert said["torch_form"] == {"lr": "0.05", "mu": "0.9"}

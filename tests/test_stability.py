@@ -162,7 +162,7 @@ def test_the_factor_table(desc, said):
     assert table.title == "Factor per step across the valley (λmax = 4)"
     n = said["factor"]["factor_steps"]
     assert n == seg.FACTOR_STEPS
-    words = {"settles": 0, "zig-zags": 1, "diverges": 2}
+    words = {"straight in": 0, "zig-zags": 1, "diverges": 2}
     for row in table.rows:
         i = int(np.flatnonzero(np.array([fmt(v) for v in lrs]) == row[0])[0])  # a rate of the fan
         y = swarm.xy[i, :, 1]
@@ -323,7 +323,7 @@ def test_every_cue_is_used_and_filled(monkeypatch, lang):
 def test_chinese_screen_words(monkeypatch, desc):
     monkeypatch.setenv("OPTVIZ_LANG", "zh")
     d = seg.describe()
-    assert [x.words for x in d.swarms["fan"].fates] == ["直接收敛：10", "之字形收敛：10", "发散：5"]
+    assert [x.words for x in d.swarms["fan"].fates] == ["直接进来：10", "之字形进来：10", "发散：5"]
     assert d.swarms["fan"].title == "SGD，25个学习率"
     assert d.cards["factor_table"].header == ("学习率", "预测", "实测", "结局")
     assert d.cards["factor_table"].rows[-1][1:] == desc.cards["factor_table"].rows[-1][1:3] + ("发散",)

@@ -24,7 +24,7 @@ from scenes.description import (
     point, spoken_formula, steps,
 )
 from scenes.segments._manim import scene_exports
-from scenes.segments.cubic import MOMENTUM, NUDGE, RACERS
+from scenes.segments.cubic import BASIN_LR, MOMENTUM, NUDGE, RACERS
 from scenes.script import Script
 
 NAME = "basins"
@@ -32,7 +32,7 @@ CUBIC, FIT = "cubic", "fit-sincos"
 OPTIMIZERS = ("sgd", "momentum", "adam")
 # plain descent at 0.1 (the cubic's own basin map), momentum and Adam at the cubic race's settings; and plain
 # descent once more at momentum's effective rate, lr / (1 - momentum), so momentum's losses compare fairly
-SETTINGS = {"sgd": dict(lr=0.1), "momentum": RACERS["momentum"], "adam": RACERS["adam"]}
+SETTINGS = {"sgd": dict(lr=BASIN_LR), "momentum": RACERS["momentum"], "adam": RACERS["adam"]}
 FAIR = "sgd_fair"
 FAIR_SETTINGS = dict(lr=round(MOMENTUM["lr"] / (1 - MOMENTUM["momentum"]), 12))
 MAPS = ("sgd", FAIR, "momentum", "adam")  # the maps card, in its order

@@ -32,6 +32,7 @@ OVER_BOUND = 1.04  # the diverging run uses 4% above 2/lambda_max
 OPTIMAL_START = (-5.0, -1.0)  # the optimal heavy ball's first step stays inside the plot from here
 MARGIN = 0.1  # comparisons between optimizers must hold with each learning rate moved by 10% either way
 ZIGZAG = 0.25  # "none of them zig-zags": y changes sign in at most a quarter of the steps (a zig-zag: every step)
+GAIN_STEPS = 400  # a steady pull: momentum's step after this many equal gradients is its limit, lr / (1 - mu)
 BOUND_PROBE, BOUND_STEPS = 0.02, 400  # the bound is measured: 2% below it plain descent settles, 2% above it diverges
 KAPPAS = (2.0, 5.0)  # rounder bowls than this one, to show momentum's gain growing with the valley's narrowness
 
@@ -86,6 +87,18 @@ def describe(short: bool = False) -> Description:
                                                                              c.number(abs(y_factor)))))
     fair = Claim("fair", c.near(c.number(eff, "momentum's lr / (1 - momentum)"), c.number(SGD["lr"], "sgd's lr"),
                                 1e-12, relative=True))
+    def built_up():
+        """Under a steady pull (one gradient, again and again) torch's momentum steps 1 / (1 - mu) times lr * g."""
+        opt = optmath.get_optimizer("momentum", **HEAVY)
+        p_, g = np.zeros((1, 2)), np.ones((1, 2))
+        state = opt.init(p_)
+        for _ in range(GAIN_STEPS):
+            q, state = opt.update(p_, g, state)
+            step, p_ = float(np.abs(q - p_)[0, 0]), q
+        return abs(step / HEAVY["lr"] - 1 / (1 - HEAVY["momentum"])) < 1e-9, {"the step over lr * g": step / HEAVY["lr"]}
+
+    gain = Claim("gain", c.check(f"after {GAIN_STEPS} steps of one gradient, momentum's step is 1 / (1 - mu) times "
+                                 "lr * g", built_up))
     calmer = Claim("calmer", c.less(c.flips("momentum", "y"), c.flips("sgd", "y")), margin=MARGIN)
     closer = Claim("closer", c.closer("momentum", "sgd", origin, "the minimum"), margin=MARGIN)
     overshoots = Claim("overshoots", c.at_least(c.flips("momentum", "x"), 1), margin=MARGIN)
@@ -145,10 +158,11 @@ def describe(short: bool = False) -> Description:
              dict(lr=fmt(SGD["lr"]), y_factor=fmt(y_factor), x_factor=fmt(x_factor), steps=zig,
                   x_final=fmt(t["sgd"].xy[zig, 0])), claims=(zigzag, slow_x)),
         Beat("momentum", Show(S, ("sgd", "momentum", "nesterov"), panel="momentum", highlight=0),
-             dict(lr=fmt(HEAVY["lr"]), mu=fmt(HEAVY["momentum"]), eff=fmt(eff), steps=t["momentum"].steps,
+             dict(lr=fmt(HEAVY["lr"]), mu=fmt(HEAVY["momentum"]), gain=fmt(1 / (1 - HEAVY["momentum"])), eff=fmt(eff),
+                  steps=t["momentum"].steps,
                   flips_sgd=flips["sgd"], flips_m=flips["momentum"], dist_m=dist("momentum"),
                   dist_n=dist("nesterov"), dist_sgd=dist("sgd")), camera=(Orbit(-25),),
-             claims=(fair, calmer, overshoots, closer, nesterov)),
+             claims=(gain, fair, calmer, overshoots, closer, nesterov)),
         Beat("adaptive", Show(S, tuple(ADAPTIVE), panel="adam", highlight=2),
              dict(steps=t["adam"].steps, rms_factor=fmt(rms_first), **{f"d_{k}": dist(k) for k in ADAPTIVE}),
              camera=(TopDown(zoom=1.0),), claims=(first, rms, no_zigzag, swinging)),
