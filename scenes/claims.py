@@ -446,7 +446,8 @@ class Verdict:
         if self.claim.margin:
             extra = (f"; fragile: flips within +/-{self.claim.margin:.0%} of the rates" if self.claim.fragile
                      else f"; holds within +/-{self.claim.margin:.0%} of the rates")
-        return f"{'✓' if self.ok else '✗'} {self.claim.words} ({numbers_line(self.numbers)}{extra})"
+        inside = (numbers_line(self.numbers) + extra).lstrip("; ")
+        return f"{'✓' if self.ok else '✗'} {self.claim.words}" + (f" ({inside})" if inside else "")
 
 
 def numbers_line(numbers: dict) -> str:

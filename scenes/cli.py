@@ -7,6 +7,7 @@
     optviz new my_shot.toml                      # a commented shot file to edit
     optviz render my_shot.toml -f social         # your own shot, in any format
     optviz race --surface rosenbrock --optimizers sgd,adam --set adam.lr=0.01 --start -1.5 2 --steps 300
+    optviz claims bowl                           # every claim the bowl's narration makes, with its numbers
 
 Each segment is rendered by Manim's own CLI in a subprocess (so ``manim
 render scenes/segments/saddle.py SaddleSegment`` is exactly what runs), then
@@ -365,6 +366,71 @@ def cmd_render(args) -> Path:
     return render(args, name, [SEGMENTS[name]])
 
 
+def checked_descriptions(targets: list, short: bool) -> list:
+    """Every target's description, its claims checked and its narration's tags matched, before anything renders:
+    a sentence the numbers contradict is one line and exit code 2 (``scenes.claims``)."""
+    from scenes.claims import ClaimError
+    from scenes.script import Script
+
+    out = []
+    for t in targets:
+        try:
+            desc = t.describe(short=short)
+            script = Script.of(t.name, title=desc.title)
+            for beat in desc.beats:
+                script.check_tags(beat)
+        except ClaimError as exc:
+            raise UsageError(str(exc)) from None
+        except KeyError as exc:  # a tag that names no claim
+            raise UsageError(str(exc.args[0])) from None
+        out.append(desc)
+    return out
+
+
+def cmd_claims(args) -> None:
+    """Each cue's claims with the numbers that make them true, in the video's language (``--json``: claims.json)."""
+    from scenes.data_files import claims_json
+    from scenes.script import Script, sentences
+    from scenes.claims import sounds_like_claim
+
+    lang = _choice("language", args.lang, LANGS)
+    fmt = _choice("format", args.format, RENDERED_FORMATS)
+    os.environ[LANG_ENV] = lang
+    if args.target.endswith(".toml") or os.sep in args.target:
+        targets = [shot_target(Path(args.target))]
+    else:
+        name = _choice("segment", args.target, [*SEGMENTS, "lecture"])
+        targets = list(SEGMENTS.values()) if name == "lecture" else [SEGMENTS[name]]
+    descs = checked_descriptions(targets, short=False)
+    if args.json:
+        print(claims_json([(t.name, d) for t, d in zip(targets, descs)], fmt), end="")
+        return
+    total = 0
+    for t, desc in zip(targets, descs):
+        script = Script.of(t.name, title=desc.title)
+        count = 0
+        print(f"{t.name}: {script.title}")
+        for beat in desc.beats_for(fmt):
+            verdicts = desc.verdicts.get(beat.cue, [])
+            claimed = script.claimed(beat)
+            # a shot's cue is one unit (its claims are declared beside it); a narration file's sentences carry tags
+            unbacked = [] if beat.text is not None and beat.claims else [
+                s for s, keys in sentences(script.tagged(beat)) if not keys and sounds_like_claim(s, lang)]
+            if not verdicts and not unbacked:
+                continue
+            print(f"  [{beat.cue}]")
+            for v in verdicts:
+                print(f"    \"{claimed.get(v.claim.key, script.say(beat))}\"")
+                print(f"      {v.note()}")
+            for sentence in unbacked:  # a sentence a teacher added that sounds like a claim and declares none
+                print(f"    \"{sentence}\"\n      ? no claim backs this sentence (tag it and declare one)")
+            count += len(verdicts)
+        total += count
+        print(f"  {count} claim{'s' * (count != 1)} checked in {fmt}, every one true")
+    if len(targets) > 1:
+        print(f"{total} claims in {len(targets)} segments, every one true")
+
+
 def render(args, stem: str, targets: list, lecture: bool = False) -> Path:
     """Render segments or shots in ``args.format`` and publish them as ``out/<stem>-...``: one video,
     the lecture (parts joined, with chapters), a clip per part, or a talk deck; the data beside it."""
@@ -377,6 +443,7 @@ def render(args, stem: str, targets: list, lecture: bool = False) -> Path:
         raise UsageError(f"--gif and --webm go with --format social, not {fmt!r}")
     check_prerequisites(voice, lang)
     os.environ[LANG_ENV] = lang  # for this process's descriptions and every Manim process it starts
+    checked_descriptions(targets, args.short)  # a false sentence stops here, before any frame is drawn
     if fmt == "talk":
         missing = missing_assets()
         if missing:
@@ -626,6 +693,12 @@ def main(argv=None) -> int:
     race.add_argument("--save", metavar="FILE.toml", help="also write the shot as a file to edit and render later")
     add_output_options(race)
     race.set_defaults(func=cmd_race)
+    cl = sub.add_parser("claims", help="every claim a segment's narration makes, checked, with its numbers")
+    cl.add_argument("target", help="a segment name, 'lecture' (all of them) or a shot file")
+    cl.add_argument("--lang", default="en", help="en (default) or zh: the sentences as spoken in that language")
+    cl.add_argument("-f", "--format", default="lecture", help="lecture (default), social or talk: the cues it speaks")
+    cl.add_argument("--json", action="store_true", help="print claims.json (what every video ships beside it)")
+    cl.set_defaults(func=cmd_claims)
     args = parser.parse_args(argv)
     try:
         result = args.func(args)

@@ -6,7 +6,10 @@
 redo the run in a notebook. A swarm (thousands of paths) is written as one row per
 path: where it started, where it ended, and its fate, ``basins-sgd.csv``, with the
 fates' words and counts in ``basins-sgd.json``. The folder is built under a temporary
-name and renamed into place whole.
+name and renamed into place whole. ``claims.json`` holds every claim the
+video speaks: the cue, the sentence as spoken, the condition, the numbers it
+was checked on and whether it held (within its learning-rate margin, where it
+declares one), so a viewer who doubts a sentence can check it.
 """
 
 from __future__ import annotations
@@ -67,6 +70,38 @@ def swarm_json(swarm: Swarm) -> str:
                       ensure_ascii=False, indent=1) + "\n"
 
 
+PREVIEW_NOTE = ("a preview cut (--short): a dozen steps and the first words of each cue, so its claims are not "
+                "checked; the full render checks every one")
+
+
+def claims_json(parts: list[tuple[str, Description]], fmt: str) -> str:
+    """Every claim the format speaks, segment by segment, with the numbers that make it true."""
+    from scenes import language
+    from scenes.script import Script
+
+    out = []
+    for segment, desc in parts:
+        script = Script.of(segment, title=desc.title)
+        for beat in desc.beats_for(fmt):
+            if not beat.claims:
+                continue
+            sentences = script.claimed(beat)
+            said = script.say(beat)
+            verdicts = {v.claim.key: v for v in (desc.verdicts or {}).get(beat.cue, [])}
+            for claim in beat.claims:
+                entry = {"segment": segment, "cue": beat.cue, "sentence": sentences.get(claim.key, said)}
+                if claim.key in verdicts:
+                    entry.update(verdicts[claim.key].to_json())
+                else:
+                    entry.update(claim=claim.key, condition=claim.words, checked=False)
+                out.append(entry)
+    doc = {"language": language.current(), "format": fmt, "claims": out,
+           "checked": all(desc.verdicts is not None for _, desc in parts)}
+    if not doc["checked"]:
+        doc["note"] = PREVIEW_NOTE
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
 def data_dir(video: Path) -> Path:
     return video.with_name(video.stem + "-data")
 
@@ -90,6 +125,8 @@ def write_data(parts: list[tuple[str, Description]], fmt: str, dest: Path) -> li
                     name = f"{segment}-{key}.{ext}"
                     write_atomically(str(work / name), export(desc.swarms[key]))
                     names.append(dest / name)
+        write_atomically(str(work / "claims.json"), claims_json(parts, fmt))
+        names.append(dest / "claims.json")
         old = None
         if dest.exists():
             old = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".old-data-"))

@@ -12,8 +12,9 @@ import optmath
 from scenes.description import (
     EVERY_FORMAT, SHORT_FORM, Beat, Description, Home, Run, Show, steps,
 )
+from shots import claims as shot_claims
 from shots.numbers import Numbers
-from shots.schema import Shot
+from shots.schema import Shot, ShotError
 
 SURFACE = "surface"
 
@@ -40,10 +41,24 @@ def describe(shot: Shot, short: bool = False) -> Description:
         runs[key] = Run(t, variant=variant, show_start=len(shot.starts) > 1)
     racers = tuple(runs)
     first = {o.key: next(k for k, spec, _ in shot.run_keys() if spec.key == o.key) for o in shot.optimizers}
+
+    def declared(cue) -> tuple:
+        """A cue's own claims, reading paths by their keys (an optimizer's key is its first start's path)."""
+        out = []
+        for key, spec in zip(shot_claims.keys(len(cue.claims)), cue.claims):
+            n = shot_claims.KINDS[spec.kind][0]
+            args = tuple(first.get(a, a) for a in spec.args[:n]) + spec.args[n:]
+            try:
+                out.append(shot_claims.build(shot_claims.ClaimSpec(spec.kind, args, spec.margin), key, shot.surface))
+            except ValueError as exc:
+                raise ShotError(f"{cue.where}: {exc}") from None
+        return tuple(out)
+
     if shot.cues:
         beats = [Beat(f"cue{i + 1}", Show(SURFACE, racers if c.race else (), first[c.panel] if c.panel else None,
                                           to_step=c.to_step),
-                      text=_literal(numbers.fill(c.text)), camera=c.camera, formats=c.formats)
+                      text=_literal(numbers.fill(c.text)), camera=c.camera, formats=c.formats,
+                      claims=declared(c) + (shot_claims.result_claims(paths) if "{result}" in c.text else ()))
                  for i, c in enumerate(shot.cues)]
     else:
         intro = "{names} start from {start}." if len(shot.starts) == 1 else \
@@ -51,10 +66,11 @@ def describe(shot: Shot, short: bool = False) -> Description:
         beats = [
             Beat("intro", Show(SURFACE), text=_literal(numbers.fill(intro)), formats=EVERY_FORMAT),
             Beat("race", Show(SURFACE, racers), text=_literal(numbers.fill("Each takes {steps} steps. {result}")),
-                 camera=shot.moves, formats=EVERY_FORMAT),
+                 camera=shot.moves, formats=EVERY_FORMAT, claims=shot_claims.result_claims(paths)),
         ]
     social = [b for b in beats if "social" in b.formats]
     if social and (social[-1].show.racers or social[-1].camera):
         beats.append(Beat("social_end", Show(SURFACE), text=_literal(shot.title), camera=(Home(),),
                           formats=SHORT_FORM))
-    return Description(shot.name, {SURFACE: shot.surface}, runs, beats, view=shot.view, title=shot.title).check()
+    return Description(shot.name, {SURFACE: shot.surface}, runs, beats, view=shot.view, title=shot.title,
+                       preview=short).check()

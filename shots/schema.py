@@ -29,7 +29,7 @@ MAX_TEXT = 2_000  # characters of one cue
 TOP_KEYS = ("title", "steps", "start", "starts", "surface", "optimizer", "camera", "cue")
 SURFACE_KEYS = ("name", "formula", "domain", "z_range", "title")
 CAMERA_KEYS = ("phi", "theta", "moves")
-CUE_KEYS = ("text", "race", "panel", "camera", "formats", "to_step")
+CUE_KEYS = ("text", "race", "panel", "camera", "formats", "to_step", "claims")
 MOVE_KEYS = ("orbit", "top_down", "fly_to", "look", "home")
 MOVE_OPTIONS = ("zoom", "share")
 
@@ -55,6 +55,7 @@ class Cue:
     formats: frozenset = frozenset(FORMATS)
     to_step: int | None = None
     where: str = ""  # "file:line", for errors found later (placeholders)
+    claims: tuple = ()  # shots.claims.ClaimSpec: what the words assert, checked against the numbers
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,9 @@ class Reader:
             raise self.fail(("title",), f"title = {title!r} must be text of 1 to 80 characters")
         view, moves = self.camera(doc.get("camera", {}), surface)
         keys = [o.key for o in optimizers]
-        cues = tuple(self.cue(c, i, keys, surface) for i, c in enumerate(self.table_list(doc.get("cue", []), "cue")))
+        paths = [k for k, _, _ in Shot(name, "", surface, "", optimizers, starts, 1, View(), (), ()).run_keys()]
+        cues = tuple(self.cue(c, i, keys, surface, paths, int(steps))
+                     for i, c in enumerate(self.table_list(doc.get("cue", []), "cue")))
         return Shot(name, title.strip(), surface, surface_text, optimizers, starts, int(steps), view, moves, cues)
 
     def table_list(self, value, key: str) -> list[dict]:
@@ -342,7 +345,7 @@ class Reader:
                 out.append(Look(phi, theta, float(zoom), share))
         return tuple(out)
 
-    def cue(self, table: dict, i: int, keys: list[str], surface) -> Cue:
+    def cue(self, table: dict, i: int, keys: list[str], surface, paths: list[str] = (), steps: int = 0) -> Cue:
         path = ("cue", i)
         self.keys(table, CUE_KEYS, path, f"[[cue]] {i + 1}")
         text = table.get("text")
@@ -363,7 +366,44 @@ class Reader:
             self.number(to_step, path + ("to_step",), "to_step", integer=True, low=0, high=MAX_STEPS)
         camera = self.moves(table.get("camera", []), path + ("camera",), surface)
         where = self.locate.at(path + ("text",)) if self.locate else self.origin
-        return Cue(" ".join(text.split()), race, panel, camera, frozenset(formats), to_step, where)
+        claims = self.claims(table.get("claims", []), path + ("claims",), keys, paths, steps)
+        return Cue(" ".join(text.split()), race, panel, camera, frozenset(formats), to_step, where, claims)
+
+    def claims(self, value, path: tuple, keys: list[str], paths: list[str], steps: int) -> tuple:
+        """``claims = [{ lower = ["adam", "sgd"] }, { stays = "sgd", margin = 0.1 }]``: the vocabulary of
+        ``shots.claims``, each naming paths by key."""
+        from shots.claims import KINDS, ClaimSpec, vocabulary
+
+        example = '[{ lower = ["adam", "sgd"] }, { stays = "sgd" }]'
+        if not isinstance(value, list):
+            raise self.fail(path, f"claims = {value!r} must be a list of tables, e.g. {example}")
+        names = list(dict.fromkeys([*keys, *paths]))
+        out = []
+        for item in value:
+            if not isinstance(item, dict):
+                raise self.fail(path, f"a claim {item!r} must be a table, e.g. {{ stays = \"sgd\" }}")
+            kinds = [k for k in item if k in KINDS]
+            extra = [k for k in item if k not in KINDS and k != "margin"]
+            if extra or len(kinds) != 1:
+                bad = extra[0] if extra else (", ".join(kinds) or "nothing")
+                raise self.fail(path, f"a claim has {bad!r}; each claim is one of: {vocabulary()}; with margin = 0.1 "
+                                      "to hold with the rates moved by 10%")
+            kind = kinds[0]
+            n_keys, with_step, _ = KINDS[kind]
+            raw = item[kind]
+            args = list(raw) if isinstance(raw, list) else [raw]
+            if len(args) != n_keys + with_step:
+                shape = ", ".join(["\"key\""] * n_keys + (["step"] if with_step else []))
+                raise self.fail(path, f"{kind} = {raw!r} takes {'[' + shape + ']' if len(shape) > 5 else shape}")
+            for a in args[:n_keys]:
+                if a not in names:
+                    raise self.fail(path, f"{kind} names {a!r}, not a path of this shot; choose one of: "
+                                          + ", ".join(names))
+            if with_step:
+                self.number(args[-1], path, f"{kind}'s step", integer=True, low=1, high=max(steps, 1))
+            margin = self.number(item.get("margin", 0.0), path, "margin", low=0.0, high=0.5)
+            out.append(ClaimSpec(kind, tuple(args), float(margin)))
+        return tuple(out)
 
 
 # -- entry points --------------------------------------------------------------------------------------

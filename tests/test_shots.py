@@ -251,8 +251,14 @@ def test_segment_data_files_equal_optmath_run(tmp_path, name):
     written = write_data([(name, desc)], "lecture", tmp_path / "v-data")
     keys = shown_runs(desc, "lecture")
     swarms = shown_swarms(desc, "lecture")
-    assert sorted(p.name for p in written) == sorted(f"{name}-{k}.{e}" for k in keys + swarms for e in ("csv", "json"))
+    assert sorted(p.name for p in written) == sorted(
+        [f"{name}-{k}.{e}" for k in keys + swarms for e in ("csv", "json")] + ["claims.json"])
     assert all(p.stat().st_mode & 0o777 == normal_mode() for p in written)
+    # every claim the lecture speaks, with the numbers it was checked on, true
+    claims = json.loads((tmp_path / "v-data" / "claims.json").read_text())
+    spoken = [(b.cue, cl.key) for b in desc.beats_for("lecture") for cl in b.claims]
+    assert [(e["cue"], e["claim"]) for e in claims["claims"]] == spoken and claims["checked"]
+    assert all(e["holds"] and e["sentence"] and e["condition"] for e in claims["claims"])
     for key in swarms:  # one row per path: its start and fate, as the swarm has them
         rows = (tmp_path / "v-data" / f"{name}-{key}.csv").read_text().splitlines()
         swarm = desc.swarms[key]

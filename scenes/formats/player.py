@@ -92,6 +92,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         self.set_speech_service(make_service(self.voice), create_subcaption=True)
         self.desc: Description = type(self).describe(short=self.short)
         self.script = Script.of(self.segment, title=self.desc.title)
+        for beat in self.desc.beats:
+            self.script.check_tags(beat)  # a tag naming no claim is a typo in the narration: stop before drawing
         view = self.desc.view
         self.cam = self.home = CameraState(view.phi, view.theta)
         manim_patches.use_fast_encoder(self)

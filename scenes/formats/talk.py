@@ -80,7 +80,8 @@ class TalkScene(FormatScene, ThreeDSlide):
         seconds, audio = self.words(text)
         show = beat.show
         loop = self.loops(beat)
-        self.next_slide(notes=notes(text), auto_next=loop)
+        said = notes(text) + self.claim_notes(beat)
+        self.next_slide(notes=said, auto_next=loop)
         self.slide_audio.append(None if loop else audio)
         first = self._current_animation
         if self.title_card is not None:
@@ -89,12 +90,21 @@ class TalkScene(FormatScene, ThreeDSlide):
         self.leave(show)
         spent = self.arrive(show, seconds)
         if loop:
-            self.next_slide(notes=notes(text), loop=True)
+            self.next_slide(notes=said, loop=True)
             self.slide_audio.append(None)
             first, spent = self._current_animation, 0.0
         self.play_moves(list(beat.camera), show, max(seconds - spent, 0.5))
         if self._current_animation == first:
             self.wait(MIN_SLIDE)
+
+    def claim_notes(self, beat: Beat) -> str:
+        """Below the words, the speaker sees what each claim of the slide was checked on (claims.json's lines)."""
+        if not beat.claims:
+            return ""
+        verdicts = (self.desc.verdicts or {}).get(beat.cue)
+        lines = [v.note() for v in verdicts] if verdicts is not None else [
+            f"[{c.key}] {c.words} (not checked: a preview cut)" for c in beat.claims]
+        return "\n\n" + "\n\n".join(notes(line) for line in lines)
 
     def words(self, text: str) -> tuple[float, str | None]:
         """How long the beat's words take, and their WAV when a voice speaks them."""
