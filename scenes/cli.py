@@ -441,6 +441,8 @@ def render(args, stem: str, targets: list, lecture: bool = False) -> Path:
     voice = _choice("voice", args.voice or ("none" if fmt == "talk" else DEFAULT_VOICE[lang]), VOICES)
     if (args.gif or args.webm) and fmt != "social":
         raise UsageError(f"--gif and --webm go with --format social, not {fmt!r}")
+    if args.jobs < 1:
+        raise UsageError(f"-j {args.jobs}: render at least one segment at a time (-j 1 or more; default 2)")
     check_prerequisites(voice, lang)
     os.environ[LANG_ENV] = lang  # for this process's descriptions and every Manim process it starts
     checked_descriptions(targets, args.short)  # a false sentence stops here, before any frame is drawn
@@ -449,6 +451,8 @@ def render(args, stem: str, targets: list, lecture: bool = False) -> Path:
         if missing:
             raise UsageError(f"reveal.js for offline talk decks is missing ({', '.join(missing)}); run ./setup.sh")
     out_dir = Path(args.output_dir).resolve()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"-o {args.output_dir}: that is a file, not a folder; give a folder for the videos (default ./out)")
     out_dir.mkdir(parents=True, exist_ok=True)
     media_dir = Path(args.media_dir).resolve()
     log_dir = media_dir / "logs"

@@ -200,7 +200,8 @@ class Reader:
         if not isinstance(formula, str):
             raise self.fail(path + ("formula",), f"formula = {formula!r} must be text, e.g. \"x^2 + 3*y^2\"")
         if domain is None:
-            raise self.fail(path, "a formula needs its domain = [[xmin, xmax], [ymin, ymax]]")
+            raise self.fail(path, "a formula needs its domain: --domain XMIN XMAX YMIN YMAX, e.g. --domain -2 2 -2 2"
+                            if self.locate is None else "a formula needs its domain = [[xmin, xmax], [ymin, ymax]]")
         from shots.formula import FormulaError, formula_surface
 
         try:

