@@ -31,6 +31,7 @@ ADAPTIVE = {"adagrad": dict(lr=1.0), "rmsprop": dict(lr=0.1), "adam": dict(lr=0.
 OVER_BOUND = 1.04  # the diverging run uses 4% above 2/lambda_max
 OPTIMAL_START = (-5.0, -1.0)  # the optimal heavy ball's first step stays inside the plot from here
 MARGIN = 0.1  # comparisons between optimizers must hold with each learning rate moved by 10% either way
+SWING_AFTER = 10  # "the swings are wider": the largest |y| from this step on, momentum against plain descent
 ZIGZAG = 0.25  # "none of them zig-zags": y changes sign in at most a quarter of the steps (a zig-zag: every step)
 GAIN_STEPS = 400  # a steady pull: momentum's step after this many equal gradients is its limit, lr / (1 - mu)
 BOUND_PROBE, BOUND_STEPS = 0.02, 400  # the bound is measured: 2% below it plain descent settles, 2% above it diverges
@@ -100,6 +101,12 @@ def describe(short: bool = False) -> Description:
     gain = Claim("gain", c.check(f"after {GAIN_STEPS} steps of one gradient, momentum's step is 1 / (1 - mu) times "
                                  "lr * g", built_up))
     calmer = Claim("calmer", c.less(c.flips("momentum", "y"), c.flips("sgd", "y")), margin=MARGIN)
+
+    def swing(key):
+        return c.measure(f"{key}'s largest |y| from step {SWING_AFTER}", lambda r: float(np.nanmax(np.abs(
+            r.xy[SWING_AFTER:, 1]))), key)
+
+    wide = Claim("wide", c.greater(swing("momentum"), swing("sgd")), margin=MARGIN)
     closer = Claim("closer", c.closer("momentum", "sgd", origin, "the minimum"), margin=MARGIN)
     overshoots = Claim("overshoots", c.at_least(c.flips("momentum", "x"), 1), margin=MARGIN)
     nesterov = Claim("nesterov", c.closer("nesterov", "sgd", origin, "the minimum"), margin=MARGIN)
@@ -160,9 +167,10 @@ def describe(short: bool = False) -> Description:
         Beat("momentum", Show(S, ("sgd", "momentum", "nesterov"), panel="momentum", highlight=0),
              dict(lr=fmt(HEAVY["lr"]), mu=fmt(HEAVY["momentum"]), gain=fmt(1 / (1 - HEAVY["momentum"])), eff=fmt(eff),
                   steps=t["momentum"].steps,
-                  flips_sgd=flips["sgd"], flips_m=flips["momentum"], dist_m=dist("momentum"),
+                  flips_sgd=flips["sgd"], flips_m=flips["momentum"], after=SWING_AFTER,
+                  swing_m=fmt(swing("momentum").of(t)), swing_sgd=fmt(swing("sgd").of(t)), dist_m=dist("momentum"),
                   dist_n=dist("nesterov"), dist_sgd=dist("sgd")), camera=(Orbit(-25),),
-             claims=(gain, fair, calmer, overshoots, closer, nesterov)),
+             claims=(gain, fair, calmer, wide, overshoots, closer, nesterov)),
         Beat("adaptive", Show(S, tuple(ADAPTIVE), panel="adam", highlight=2),
              dict(steps=t["adam"].steps, rms_factor=fmt(rms_first), **{f"d_{k}": dist(k) for k in ADAPTIVE}),
              camera=(TopDown(zoom=1.0),), claims=(first, rms, no_zigzag, swinging)),
