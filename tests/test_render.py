@@ -5,6 +5,7 @@ whole lecture to a couple of minutes of rendering; everything else is the
 real pipeline: Manim's CLI, LaTeX, the voices, the joiner.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -70,7 +71,11 @@ def test_lecture_is_joined_with_chapters_and_captions(silent_lecture):
                                                      "lecture-480p15-short-silent.srt"]
     # the numbers it shows, beside it: each segment's paths on screen, as CSV and JSON
     data = sorted(p.name for p in (out / "lecture-480p15-short-silent-data").iterdir())
+    assert "claims.json" in data  # every claim the lecture speaks (a preview cut: listed, not checked)
+    data.remove("claims.json")
     assert all(any(n.startswith(f"{s}-") for n in data) for s in SEGMENTS) and len(data) % 2 == 0
+    claims = json.loads((out / "lecture-480p15-short-silent-data" / "claims.json").read_text())
+    assert not claims["checked"] and {e["segment"] for e in claims["claims"]} == set(SEGMENTS)
     info = probe(main)
     assert is_faststart(main) and oct(main.stat().st_mode & 0o777) == oct(normal_mode())
     parts = [probe(rendered_movie(media, s, "lecture", "l")).duration for s in SEGMENTS.values()]

@@ -66,6 +66,13 @@ def describe(short: bool = False) -> Description:
         return low >= best.value - 1e-12 and all(best.value < p.value for p in minima[1:]), \
             {"lowest error on the grid": low, "the best fit's error": best.value}
 
+    def same_noise():
+        a_, b_ = lin.data.true_params
+        noise_lin = lin.data.y - lin.data.model(a_, b_, lin.data.x)
+        noise_sc = sc.data.y - sc.data.model(a_, b_, sc.data.x)
+        return (sc.data.true_params == lin.data.true_params and bool(np.allclose(noise_lin, noise_sc, atol=1e-12))), {}
+
+    data = Claim("data", c.check("the harder model's points are made from it with the line's a, b and noise", same_noise))
     hollows = Claim("hollows", c.at_least(c.number(len(minima), "minima in the plot"), 3, "the plot has three minima or more"))
     best_claim = Claim("best", c.check("no point of the plot, on a fine grid, is lower than the best fit", lowest))
 
@@ -100,7 +107,7 @@ def describe(short: bool = False) -> Description:
                   b_lo=fmt(min(b_tail))), claims=(on_bound, bounces, a_converges)),
         Beat("sincos_intro", Show(C, plot=True), dict(a_best=fmt(best.xy[0]), b_best=fmt(best.xy[1]),
                                                       f_best=fmt(best.value)), camera=(Orbit(-30),),
-             claims=(hollows, best_claim)),
+             claims=(data, hollows, best_claim)),
         Beat("sincos_race", Show(C, ("sc_good", "sc_bad"), plot=True),
              dict(good_start=point(GOOD_START), bad_start=point(BAD_START), f_good=fmt(good.z[good.last_finite]),
                   a_bad=fmt(bad.final[0]), b_bad=fmt(bad.final[1]), f_bad=fmt(bad.z[bad.last_finite])),

@@ -123,9 +123,9 @@ def describe(short: bool = False) -> Description:
              camera=(Look(ESCAPE_VIEW[0], ESCAPE_VIEW[1]),),  # the escape in sight, as in the clip
              claims=(step_x, step_y, leaves)),
         Beat("outro", Show(S, ("ridge_sgd", "ridge_adam"), panel="ridge_adam", highlight=2),
-             dict(adam_exit=adam_exit),
+             dict(adam_exit=adam_exit, y_zero=fmt(STALL_START[1])),
              camera=(TopDown(share=0.5), Home(share=0.5)), formats=LONG_FORM,
-             claims=(Claim("stalls", c.reaches("stall", origin, SUBPIXEL, "the saddle point")),
+             claims=(Claim("stalls", c.all_of(on_axis, c.reaches("stall", origin, SUBPIXEL, "the saddle point"))),
                      Claim("grows", c.rate("ridge_sgd", "y", growth)), leaves)),
         # the social clip: a question, the one key moment, and back to the opening picture
         Beat("social_hook", Show(S), formats=SHORT_FORM),
