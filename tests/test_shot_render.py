@@ -97,7 +97,7 @@ def test_the_csv_beside_a_shot_file_is_optmath(renders, fmt):
     """The formula is the cubic: its paths equal the registry cubic's to 1e-12, and SGD's divergence is in the file."""
     video = renders["file", fmt]
     data = video.with_name(video.stem + "-data")
-    assert sorted(p.name for p in data.iterdir()) == ["typed_cubic-adam.csv", "typed_cubic-adam.json",
+    assert sorted(p.name for p in data.iterdir()) == ["claims.json", "typed_cubic-adam.csv", "typed_cubic-adam.json",
                                                       "typed_cubic-sgd.csv", "typed_cubic-sgd.json"]
     for name, lr in (("sgd", 0.9), ("adam", 0.1)):
         ref = optmath.trajectory("cubic", name, (-1.2, 0.8), SHORT_STEPS, lr=lr)
@@ -109,6 +109,9 @@ def test_the_csv_beside_a_shot_file_is_optmath(renders, fmt):
         doc = json.loads((data / f"typed_cubic-{name}.json").read_text())
         assert doc["optimizer"] == name and doc["hyper"]["lr"] == lr and doc["diverged_at"] == ref.diverged_at
     assert json.loads((data / "typed_cubic-sgd.json").read_text())["diverged_at"] is not None
+    claims = json.loads((data / "claims.json").read_text())
+    assert claims["format"] == fmt and claims["claims"], "the generated sentences ship their claims"
+    assert all(c["holds"] is True for c in claims["claims"] if "holds" in c)
 
 
 @pytest.mark.parametrize("fmt", ["lecture", "social", "talk"])
