@@ -77,7 +77,11 @@ def test_last_frame_loops_into_the_first(clips, name):
     base, _ = clips
     mp4 = base / "out" / f"{name}-social-480p15-short.mp4"
     first, last = _frame(mp4, 0.0), _frame(mp4, probe(mp4).duration)
-    assert np.abs(first.astype(int) - last.astype(int)).mean() < 1.5
+    # the picture loops; the captions go on to the next words (the last cue may be spoken to the last frame)
+    x0, y0, x1, y1 = SOCIAL.captions.pixels(SOCIAL.frame.width, SOCIAL.frame.height, 480, 854)
+    keep = np.ones(first.shape[:2], bool)
+    keep[max(0, y0 - 10):y1 + 10, max(0, x0 - 10):x1 + 10] = False
+    assert np.abs(first.astype(int) - last.astype(int))[keep].mean() < 1.5
 
 
 def _words(text: str) -> list[str]:
