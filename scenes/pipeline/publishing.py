@@ -1,0 +1,126 @@
+"""Finishing rendered movies for posting, on the client: loudness, captions, covers, the lecture's join,
+the talk deck's conversion. Every file goes to a temporary name first and is renamed when complete."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from scenes import language
+from scenes.media import probe
+from scenes.pipeline.manim_job import ROOT
+from scenes.publish import ass_captions, cover_png, finish_video, make_gif, make_webm, publish_file, write_srt_chunks
+from scenes.talk_assets import converter_env
+from scenes.toolkit import palette
+
+LECTURE_LUFS = -16.0  # long-form speech (podcasts, lectures)
+SOCIAL_LUFS = -14.0  # short-form apps
+CAPTION_PX_AT_1080 = 64
+CAPTION_FONT = {"en": "DejaVu Sans", "zh": "Noto Sans CJK SC"}
+CHUNK = {"en": 4, "zh": 12}  # caption tokens shown at once: words, or Chinese characters (and numbers)
+COVER_AT = 1.0  # seconds: the hook frame (title, surface, the question being asked)
+
+
+def sidecar(mp4: Path, ext: str) -> Path | None:
+    side = mp4.with_suffix(ext)
+    return side if side.exists() else None
+
+
+def caption_px(width: int) -> int:
+    """Caption type size: 64 px at 1080 wide (capitals about 46 px tall), in proportion below."""
+    return max(12, round(CAPTION_PX_AT_1080 * width / 1080))
+
+
+def publish_lecture_part(mp4: Path, dest: Path) -> list[Path]:
+    """A lecture or one of its segments, ready to post: normalised speech, fast start, captions beside."""
+    srt_file = sidecar(mp4, ".srt")
+    written = [dest]
+    if srt_file is not None:
+        publish_file(srt_file, dest.with_suffix(".srt"))
+        written.append(dest.with_suffix(".srt"))
+    finish_video(mp4, dest, loudness=LECTURE_LUFS)
+    return written
+
+
+def publish_clip(mp4: Path, dest: Path, gif: bool = False, webm: bool = False) -> list[Path]:
+    """A social clip, ready to post: captions burned in from the voice's word timings, -14 LUFS,
+    fast start, the hook frame as a cover PNG, the .srt beside it, a GIF and a WebM if asked."""
+    from scenes.formats.layout import SOCIAL
+
+    info = probe(mp4)
+    lang = language.current()
+    words = sidecar(mp4, ".words.json")
+    cues = json.loads(words.read_text(encoding="utf-8"))["cues"] if words else []
+    box = SOCIAL.captions.pixels(SOCIAL.frame.width, SOCIAL.frame.height, info.width, info.height)
+    written = []
+    with tempfile.TemporaryDirectory(prefix="optviz-") as work:
+        ass = Path(work) / "captions.ass"
+        ass.write_text(ass_captions(cues, info.width, info.height, box, font_px=caption_px(info.width),
+                                    font=CAPTION_FONT[lang], words_per_chunk=CHUNK[lang], highlight=palette.HIGHLIGHT),
+                       encoding="utf-8")
+        finish_video(mp4, dest, loudness=SOCIAL_LUFS, burn_ass=ass if cues else None, fps=info.fps,
+                     reencode_video=True)
+    written.append(dest)
+    write_srt_chunks(cues, dest.with_suffix(".srt"), words_per_chunk=CHUNK[lang])
+    written.append(dest.with_suffix(".srt"))
+    cover = dest.with_suffix(".png")
+    cover_png(dest, COVER_AT, cover)
+    written.append(cover)
+    if gif:
+        make_gif(dest, dest.with_suffix(".gif"))
+        written.append(dest.with_suffix(".gif"))
+    if webm:
+        make_webm(dest, dest.with_suffix(".webm"))
+        written.append(dest.with_suffix(".webm"))
+    return written
+
+
+def place_slides(stored: Path, slides: Path) -> None:
+    """Copy one stored slides folder (a worker's) into the deck's folder, its paths made the deck's."""
+    root = (stored / "root.txt").read_text()
+    for path in stored.rglob("*"):
+        rel = path.relative_to(stored)
+        if path.is_dir() or rel.as_posix() == "root.txt":
+            continue
+        dest = slides / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".json":
+            dest.write_text(path.read_text(encoding="utf-8").replace(root, str(slides)), encoding="utf-8")
+        else:
+            shutil.copyfile(path, dest)
+
+
+def mux_slide_audio(slides: Path, scene: str) -> None:
+    """Put each slide's words into its movie: manim-slides plays Manim's per-animation movies, which
+    carry no sound. The words start with the slide; silence pads them to the slide's length."""
+    deck = json.loads((slides / f"{scene}.json").read_text())
+    audio_file = slides / f"{scene}.audio.json"
+    audio = json.loads(audio_file.read_text()) if audio_file.exists() else []
+    for slide, wav in zip(deck["slides"], audio):
+        if not wav:
+            continue
+        video = Path(slide["file"])
+        tmp = video.with_suffix(".voiced.mp4")
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(video), "-i", wav, "-map", "0:v:0", "-map", "1:a:0",
+                        "-c:v", "copy", "-af", "apad", "-c:a", "aac", "-ar", "48000", "-shortest",
+                        "-movflags", "+faststart", str(tmp)], check=True)
+        os.replace(tmp, video)
+
+
+def convert_deck(slides: Path, scenes: list[str], dest: Path, to: str, options: list[str]) -> None:
+    """``manim-slides convert`` into a temporary name beside ``dest``, offline (reveal.js from the
+    project's asset cache), then renamed into place with normal permissions."""
+    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".talk-") as work:
+        tmp = Path(work) / dest.name
+        cmd = [sys.executable, "-m", "manim_slides", "convert", "--folder", str(slides), "--to", to, *options,
+               *scenes, str(tmp)]
+        r = subprocess.run(cmd, cwd=ROOT, env=converter_env(), capture_output=True, text=True)
+        if r.returncode != 0 or not tmp.exists():
+            raise RuntimeError(f"manim-slides convert --to {to} failed (exit {r.returncode}):\n"
+                               + "\n".join((r.stdout + r.stderr).splitlines()[-15:]))
+        publish_file(tmp, dest)
