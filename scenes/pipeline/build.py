@@ -239,7 +239,9 @@ def run(requests: Request | list[Request], say=print) -> list[Path]:
 
         def keep(spec, result):
             store.put(wanted[spec["key"]], result["files"])
-            (media_dir / "logs" / f"{spec['workdir']}.log").write_text(result["log"])
+            log = media_dir / "logs" / f"{spec['workdir']}.log"
+            if not log.exists() or log.read_text(errors="replace") != result["log"]:  # a remote worker's
+                log.write_text(result["log"])
 
         outcome = engine.run(specs, {k: j.estimate for k, j in wanted.items()}, first.quality, keep)
     failed = set(outcome.failures)

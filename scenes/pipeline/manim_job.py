@@ -28,6 +28,10 @@ class RenderFailed(RuntimeError):
     """A render that failed for a real reason (not a lost worker): one line naming it and its log."""
 
 
+class RenderStopped(RuntimeError):
+    """The client stopped the build (Ctrl-C): the Manim child is ended, nothing is returned."""
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -73,7 +77,7 @@ def run_manim(file: Path, scene: str, quality: str, work: Path, env: dict, log: 
                 if timeout is not None and time.monotonic() - start > timeout:
                     raise RenderFailed(f"took longer than its timeout of {timeout:.0f} s; see {log}")
                 if stop is not None and stop():
-                    raise KeyboardInterrupt
+                    raise RenderStopped("the build was stopped")
         finally:
             if proc.poll() is None:
                 proc.terminate()
@@ -155,7 +159,7 @@ def render_job(spec: dict) -> dict:
             shutil.rmtree(slides)
         slides.mkdir()
         env["OPTVIZ_SLIDES_DIR"] = str(slides)
-    log = work / "render.log"
+    log = root / "logs" / f"{spec['workdir']}.log"  # where the client keeps its logs, when it shares this disk
     file = ROOT / spec["file"]
     partials = work / "videos" / file.stem
     found = []
