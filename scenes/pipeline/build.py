@@ -234,7 +234,10 @@ def run(requests: Request | list[Request], say=print) -> list[Path]:
                         wanted.setdefault(job.key, job)
         say(f"[build] {len(planned)} product(s) of {parts} part(s): {len(wanted)} job(s) to render"
             + ("" if wanted else ", everything else unchanged since the last build"))
-        specs = [job.spec(str(media_dir), engine.stop_name, first.timeout or JOB_TIMEOUT[job.settings.quality])
+        # a local cluster works in the client's media folder; a cluster's workers in folders of their own
+        # (no shared disk is assumed: every file comes back to the client)
+        work_root = None if first.scheduler else str(media_dir)
+        specs = [job.spec(work_root, engine.stop_name, first.timeout or JOB_TIMEOUT[job.settings.quality])
                  for job in wanted.values()]
 
         def keep(spec, result):

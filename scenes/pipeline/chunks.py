@@ -40,13 +40,16 @@ def plan(seconds: list[float], workers: int, quality: str, split: int | None = N
         n = min(workers, len(seconds), max(1, int(total // CHUNK_SECONDS[quality])))
     if n <= 1:
         return [(0, len(seconds))]
-    cuts, acc, target = [], 0.0, total / n
-    for i, s in enumerate(seconds[:-1]):
-        acc += s
-        if acc >= target * (len(cuts) + 1) and len(cuts) < n - 1:
-            cuts.append(i + 1)
-    bounds = [0, *cuts, len(seconds)]
-    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+    prefix = [0.0]
+    for x in seconds:
+        prefix.append(prefix[-1] + x)
+    cuts = [0]
+    for k in range(1, n):  # the k-th cut nearest k/n of the time, leaving a beat for every run after it
+        ideal = total * k / n
+        lo, hi = cuts[-1] + 1, len(seconds) - (n - k)
+        cuts.append(min(range(lo, hi + 1), key=lambda i: (abs(prefix[i] - ideal), i)))
+    cuts.append(len(seconds))
+    return list(zip(cuts, cuts[1:]))
 
 
 def _wav_slice(path: Path, start: float, end: float, out: wave.Wave_write) -> None:

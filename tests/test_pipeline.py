@@ -1,0 +1,134 @@
+"""The render pipeline's plan, without rendering: chunk plans, digests, the course file, the build's options."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from helpers import optviz
+from scenes.pipeline import chunks, course
+from scenes.pipeline.build import Request, plan
+from scenes.pipeline.jobs import Job, Settings
+from scenes.segments import SEGMENTS
+
+SHOT = """
+title = "Three cues"
+steps = 40
+start = [-1.2, 0.8]
+[surface]
+name = "cubic"
+[[optimizer]]
+name = "adam"
+lr = 0.1
+[[cue]]
+text = "Adam starts from {start}."
+[[cue]]
+text = "It moves."
+[[cue]]
+text = "It ends at {adam.final}."
+"""
+
+
+def test_a_chunk_plan_covers_every_beat_once_in_order():
+    seconds = [3.0, 10.0, 2.0, 8.0, 5.0, 12.0, 4.0]
+    for split in (1, 2, 3, 7, 20):
+        runs = chunks.plan(seconds, workers=2, quality="l", split=split)
+        assert runs[0][0] == 0 and runs[-1][1] == len(seconds)
+        assert all(a < b for a, b in runs) and all(b == c for (_, b), (c, _) in zip(runs, runs[1:]))
+        assert len(runs) == min(split, len(seconds))
+
+
+def test_a_chunk_plan_balances_spoken_time():
+    seconds = [5.0] * 12
+    runs = chunks.plan(seconds, workers=3, quality="h", split=3)
+    assert [b - a for a, b in runs] == [4, 4, 4]
+
+
+def test_by_default_short_segments_and_one_worker_are_not_split():
+    assert chunks.plan([5.0] * 4, workers=8, quality="l") == [(0, 4)]  # 20 s: not worth a second process
+    assert chunks.plan([30.0] * 10, workers=1, quality="l") == [(0, 10)]
+    assert len(chunks.plan([30.0] * 10, workers=4, quality="h")) == 4
+
+
+def _shot(tmp_path, text=SHOT):
+    from scenes.cli import shot_target
+
+    path = tmp_path / "three.toml"
+    path.write_text(text)
+    return shot_target(path)
+
+
+def test_editing_one_cue_changes_only_the_chunk_that_says_it(tmp_path):
+    """The digests behind resume: a cue's words are hashed into its own chunk, not the others."""
+    s = Settings("l", "none", False, "en")
+
+    def keys(target):
+        n = len(target.describe().beats_for("lecture"))
+        cuts = [(0, 1), (1, 2), (2, n)]
+        return [Job(target, "lecture", s, chunk=c, chunks=3, index=i).key for i, c in enumerate(cuts)]
+
+    before = keys(_shot(tmp_path))
+    after = keys(_shot(tmp_path, SHOT.replace("It moves.", "It moves downhill.")))
+    assert [b == a for b, a in zip(before, after)] == [True, False, True]
+    moved = keys(_shot(tmp_path, SHOT.replace("lr = 0.1", "lr = 0.05")))  # a number: every chunk's picture
+    assert not any(b == m for b, m in zip(before, moved))
+
+
+def test_the_same_job_has_the_same_key_and_a_setting_changes_it(tmp_path):
+    t = _shot(tmp_path)
+    a = Job(t, "lecture", Settings("l", "none", False, "en")).key
+    assert a == Job(t, "lecture", Settings("l", "none", False, "en")).key
+    assert a != Job(t, "lecture", Settings("h", "none", False, "en")).key
+    assert a != Job(t, "social", Settings("l", "none", False, "en")).key
+
+
+def test_a_plan_splits_lecture_segments_not_clips():
+    req = Request([SEGMENTS["saddle"]], "saddle", formats=("lecture", "social"), langs=("en",), short=True, split=2)
+    products = plan(req, workers=2)
+    lecture, social = products
+    assert len(lecture.parts[0].chunks) == 2 and social.parts[0].chunks == []
+    assert lecture.settings.voice == "piper" and plan(
+        Request([SEGMENTS["saddle"]], "saddle", formats=("talk",)), 2)[0].settings.voice == "none"
+
+
+def test_the_course_template_is_a_valid_course(tmp_path):
+    r = optviz("new", tmp_path / "course.toml")
+    assert r.returncode == 0, r.stderr
+    c = course.read(tmp_path / "course.toml")
+    assert c.targets == ("lecture",) and c.formats == ("lecture", "social", "talk") and c.langs == ("en", "zh")
+    tomllib.loads((tmp_path / "course.toml").read_text())  # commented TOML, as written
+
+
+@pytest.mark.parametrize("text, message", [
+    ('formats = ["lecture", "tiktok"]', "formats: unknown 'tiktok'; choose from: lecture, social, talk"),
+    ('langs = ["fr"]', "langs: unknown 'fr'; choose from: en, zh"),
+    ('quality = "x"', "quality 'x'; choose one of: l, m, h, p, k"),
+    ('targets = ["saddel"]', "targets: unknown 'saddel'"),
+    ('colour = "red"', "unknown key 'colour'"),
+    ('short = "yes"', "short must be true or false"),
+])
+def test_a_bad_course_file_is_one_line_and_exit_2(tmp_path, text, message):
+    path = tmp_path / "course.toml"
+    path.write_text(text + "\n")
+    r = optviz("build", path, "-o", tmp_path / "out")
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--formats", "lecture,vlog"], "formats: unknown 'vlog'"),
+    (["-j", "0"], "-j 0: use at least one worker"),
+    (["--split", "0"], "--split 0: give 1 or more chunks per segment"),
+    (["-j", "2", "--scheduler", "tcp://127.0.0.1:1"], "-j sizes the local cluster"),
+])
+def test_bad_build_options_are_one_line_and_exit_2(tmp_path, args, message):
+    r = optviz("build", *args, "-o", tmp_path / "out")
+    assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_no_scheduler_at_the_address_is_one_line(tmp_path):
+    r = optviz("render", "saddle", "--short", "--voice", "none", "--scheduler", "tcp://127.0.0.1:9",
+               "-o", tmp_path / "out", "--media-dir", tmp_path / "media", timeout=120)
+    assert r.returncode == 2 and "--scheduler tcp://127.0.0.1:9: no Dask scheduler answers there" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
