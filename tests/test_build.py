@@ -101,7 +101,6 @@ def test_the_course_builds_every_video_and_clip_in_both_languages(course):
 
 
 def test_the_course_page_opens_offline_and_every_link_resolves(course):
-    from browser import offline_page  # noqa: F401  (the same Chromium set-up as the decks')
     from playwright.sync_api import sync_playwright
 
     base, r, _ = course
@@ -186,7 +185,7 @@ def test_editing_one_cue_renders_only_its_chunk_again(shot, tmp_path):
 
 def _manim_children(tag: str) -> list[tuple[int, int]]:
     """(pid, parent pid) of the Manim processes rendering into a folder containing ``tag``."""
-    out = subprocess.run(["ps", "-eo", "pid=,ppid=,args="], capture_output=True, text=True).stdout
+    out = subprocess.run(["ps", "-ww", "-eo", "pid=,ppid=,args="], capture_output=True, text=True).stdout
     return [(int(pid), int(ppid)) for pid, ppid, args in (line.split(None, 2) for line in out.splitlines())
             if "manim render" in args and tag in args]
 
@@ -203,11 +202,12 @@ def test_a_worker_killed_mid_chunk_is_replaced_and_the_output_is_the_same(shot, 
     deadline = time.monotonic() + 120
     while killed is None and time.monotonic() < deadline and proc.poll() is None:
         children = _manim_children(str(media))
-        logs = list((media / "logs").glob("*.log")) if (media / "logs").exists() else []
-        if children and any("Animation" in p.read_text(errors="ignore") for p in logs):
-            killed = children[0][1]
-            os.kill(killed, signal.SIGKILL)  # the Dask worker process itself, mid-chunk
-        time.sleep(0.3)
+        if children:
+            time.sleep(2.0)  # set-up done, drawing
+            if _manim_children(str(media)):
+                killed = children[0][1]
+                os.kill(killed, signal.SIGKILL)  # the Dask worker process itself, mid-chunk
+        time.sleep(0.2)
     stdout, stderr = proc.communicate(timeout=600)
     assert killed is not None, "no Manim child was seen"
     assert proc.returncode == 0, stderr[-3000:]
