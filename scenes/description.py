@@ -109,6 +109,8 @@ class Show:
             legend takes the legend's place, so a beat shows racers or a swarm, not both.
         card: key of a card (number line, table, fate maps) shown in the update panel's place.
         arrows: key of arrows drawn on the surface (the Hessian's eigenvectors at a point).
+        loss: a plot of loss against step beside the race, one curve per racer growing with its head
+            (the seed tutorials' cost-against-iteration figure); it takes the update panel's place.
     """
 
     surface: str
@@ -120,6 +122,7 @@ class Show:
     swarm: str | None = None
     card: str | None = None
     arrows: str | None = None
+    loss: bool = False
 
 
 # -- many paths, cards and arrows -----------------------------------------------------------------
@@ -363,6 +366,10 @@ class Description:
                     raise KeyError(f"{self.name}.{b.cue}: no swarm, card or arrows {key!r}")
             if b.show.swarm and b.show.racers:
                 raise ValueError(f"{self.name}.{b.cue}: a beat shows racers or a swarm, not both")
+            if b.show.loss and not b.show.racers:
+                raise ValueError(f"{self.name}.{b.cue}: a loss plot needs racers")
+            if b.show.loss and (b.show.panel or b.show.plot or b.show.card):
+                raise ValueError(f"{self.name}.{b.cue}: a loss plot takes the panel's place: no panel, plot or card with it")
             keys = [c.key for c in b.claims]
             if len(set(keys)) != len(keys):
                 raise ValueError(f"{self.name}.{b.cue}: two claims share a key in {keys}")

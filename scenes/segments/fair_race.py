@@ -232,7 +232,7 @@ def describe(short: bool = False) -> Description:
     beats = [
         Beat("intro", Show(S), dict(minimum=point(cp.xy), f_min=fmt(cp.value), l_min=fmt(l_min), l_max=fmt(l_max, 4)),
              camera=(Orbit(30),), claims=(pick, kappa)),
-        Beat("untuned", Show(S, untuned),
+        Beat("untuned", Show(S, untuned, loss=True),
              dict(names=names(list(RACERS)), start=point(START), steps=n, lr=rate(DEFAULT_LR),
                   leader=name(leader), d_leader=fmt(dist(f"{leader}_untuned")),
                   adam_travel=fmt(travelled(t["adam_untuned"])), d_adam=fmt(dist("adam_untuned"))),
@@ -252,14 +252,14 @@ def describe(short: bool = False) -> Description:
                   best_default=score(results[best].score(DEFAULT_LR), words),
                   leader=name(leader), leader_lr=rate(tuned[leader]), leader_diverged=leader_diverged,
                   starts=starts), claims=(lowest, down)),
-        Beat("tuned", Show(S, racers), dict(start=point(START), steps=n, rates=rates), camera=(TopDown(),)),
-        Beat("results", Show(S, racers),
+        Beat("tuned", Show(S, racers, loss=True), dict(start=point(START), steps=n, rates=rates), camera=(TopDown(),)),
+        Beat("results", Show(S, racers, loss=True),
              dict(winner=name(winner), d_winner=fmt(dist(winner)), f_winner=fmt(loss(winner)),
                   rms_jump=fmt(np.linalg.norm(rms.xy[1] - rms.xy[0])),
                   leader=name(leader), d_leader=fmt(dist(leader)), d_leader_untuned=fmt(dist(f"{leader}_untuned")),
                   starts=starts),
              camera=(), claims=(wins, leap, safer, rule)),  # held from above, where the valley and every ending read best (and the surface is pasted)
-        Beat("outro", Show(S, racers), camera=(Home(share=0.5), Orbit(30, share=0.5)), formats=LONG_FORM,
+        Beat("outro", Show(S, racers, loss=True), camera=(Home(share=0.5), Orbit(30, share=0.5)), formats=LONG_FORM,
              claims=(pick,)),
         # the social clip: the question, the declared race (the legend's brief labels carry each rate), the loop
         Beat("social_hook", Show(S), formats=SHORT_FORM),

@@ -208,7 +208,7 @@ def describe(short: bool = False) -> Description:
                   dist=dist("torch")),
              camera=(Orbit(-20),), claims=(rule_v, single, all_end)),
         # no update panel under the schedule: its title would carry the schedule too, and shrink to fit
-        Beat("schedule", Show(B, momenta_s),
+        Beat("schedule", Show(B, momenta_s, loss=True),
              dict(schedule_numbers, gap_ema=fmt(max_gap(t["torch_s"], t["ema_s"])),
                   d_torch=dist("torch_s"), d_sutskever=dist("sutskever_s")),
              camera=(TopDown(),), claims=(decay_claim, brakes, coasts, parts, ema_follows)),
@@ -222,11 +222,11 @@ def describe(short: bool = False) -> Description:
              # step after it still fit, and hold there
              camera=(FlyTo(CLOSE_VIEW, zoom=CLOSE_ZOOM, share=0.25), FlyTo(CLOSE_VIEW, zoom=CLOSE_ZOOM, share=0.75)),
              claims=(steeper, lr_each, rms)),
-        Beat("aligned", Show(B, ("sgd", "rmsprop")),
+        Beat("aligned", Show(B, ("sgd", "rmsprop"), loss=True),
              dict(lr_sgd=fmt(SGD_LR), lr_rms=fmt(ADAPTIVE_LR), steps=t["sgd"].steps, d_sgd=dist("sgd"),
                   d_rms=dist("rmsprop"), gd_opt=fmt(gd_opt)),
              camera=(TopDown(),), claims=(aligned_axes, shine)),
-        Beat("rotated", Show(R, ("sgd_rot", "rmsprop_rot")),
+        Beat("rotated", Show(R, ("sgd_rot", "rmsprop_rot"), loss=True),
              dict(angle=fmt(angle), formula=spoken_formula(rot), l_min=fmt(evals[0]), l_max=fmt(evals[1]),
                   start=point(turned(START)), steps=t["sgd_rot"].steps, d_sgd=fmt(np.linalg.norm(t["sgd_rot"].final)),
                   d_rms=fmt(np.linalg.norm(t["rmsprop_rot"].final)), turn_gap=fmt(sgd_turn_gap),
@@ -234,7 +234,7 @@ def describe(short: bool = False) -> Description:
              # from above, then closer around the paths (the turned start lies near the plot's lower edge)
              camera=(TopDown(share=0.3), FlyTo(ROTATED_VIEW, zoom=ROTATED_ZOOM, share=0.7)),
              claims=(diagonal, invariant, across_claim, gone)),
-        Beat("outro", Show(R, ("sgd_rot", "rmsprop_rot")), camera=(Home(share=0.5), Orbit(30, share=0.5)),
+        Beat("outro", Show(R, ("sgd_rot", "rmsprop_rot"), loss=True), camera=(Home(share=0.5), Orbit(30, share=0.5)),
              formats=LONG_FORM, claims=(single, parts, lr_each, rms, shine, gone)),
         # the social clip: same name, different formula, and the step where it shows
         Beat("social_hook", Show(B), formats=SHORT_FORM),
