@@ -29,6 +29,7 @@ from scenes.toolkit.arrows import SurfaceArrows
 from scenes.toolkit.cards import SwarmLegend, make_card
 from scenes.toolkit.glyphs import merge_glyphs
 from scenes.toolkit.fit_plot import FitPlot
+from scenes.toolkit.loss_plot import LossPlot
 from scenes.toolkit.framing import frame
 from scenes.toolkit.mesh import MeshCamera
 from scenes.toolkit.narration import Script, make_service, shorten
@@ -43,6 +44,7 @@ FADE = 0.5  # seconds to fade out what the next beat no longer shows
 TRANSITION = 3.0
 # what the scene holds, each with what goes when it goes (a race's legend, the surface's title and key)
 FORGOTTEN_WITH = {"swarm": ("swarm_legend",), "card": (), "arrows": (), "race": ("legend",), "panel": (), "plot": (),
+                  "loss_plot": (),
                   "loss": ("title", "surface_key")}
 
 
@@ -102,7 +104,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         self.surface_key = None
         self.shown = Show(surface="")
         self.race = self.legend = self.panel = self.plot = self.title = None
-        self.swarm = self.swarm_legend = self.card = self.arrows = None
+        self.swarm = self.swarm_legend = self.card = self.arrows = self.loss_plot = None
 
     def add_sound(self, sound_file, time_offset=0, gain=None, **kwargs):
         if self.voice == "none":
@@ -144,7 +146,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
 
     def overlays_up(self) -> list:
         return [m for m in (self.race, self.legend, self.panel, self.plot, self.swarm, self.swarm_legend, self.card,
-                            self.arrows) if m is not None]
+                            self.arrows, self.loss_plot) if m is not None]
 
     # -- one beat ----------------------------------------------------------------------------------------
     def cue_text(self, beat: Beat) -> str:
@@ -172,6 +174,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
                 gone += list(self.plot.curves)
         if self.panel is not None and (show.panel != self.shown.panel or gone):
             gone.append(self.panel)
+        if self.loss_plot is not None and (not show.loss or gone):
+            gone.append(self.loss_plot)
         if self.plot is not None and (not show.plot or show.surface != self.surface_key):
             gone.append(self.plot)
         new_surface = show.surface != self.surface_key
@@ -209,6 +213,10 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             for path in self.race.paths:
                 curve = self.plot.track(path.racer.trajectory, self.race.step, path.racer.color)
                 self.camera.add_fixed_in_frame_mobjects(curve)
+        if show.loss and self.loss_plot is None and self.race is not None and self.layout.plot is not None:
+            self.loss_plot = self.place(LossPlot(self.race, font_size=self.layout.legend_size),
+                                        self.panel_slot(self.layout.plot), align=UP + RIGHT)
+            fresh.append(self.loss_plot)
         if show.panel and self.panel is None and self.layout.panel is not None:
             self.panel = self.make_panel(show.panel)
             fresh.append(self.panel)
@@ -327,7 +335,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         that stacks them above and below the surface, all the height between the ones actually drawn."""
         above = self.panel if self.panel is not None else self.card  # in the panel's place
         below = self.legend if self.legend is not None else self.swarm_legend  # in the legend's place
-        any_up = self.race is not None or self.plot is not None or above is not None or below is not None
+        any_up = (self.race is not None or self.plot is not None or self.loss_plot is not None or above is not None
+                  or below is not None)
         slot = self.layout.surface_slot(any_up, above is not None, self.card is not None)
         if not self.layout.stacked:
             return slot

@@ -10,6 +10,7 @@ import contourpy
 import numpy as np
 from manim import DEGREES, Group, ManimColor, ThreeDAxes, Surface, VMobject
 
+from optmath.loss_curves import nice_step  # noqa: F401  (cards.py reads it from here)
 from optmath.surfaces import Surface as LossFn
 from scenes import settings
 from scenes.toolkit import palette
@@ -20,13 +21,6 @@ from scenes.toolkit.mesh import MeshSurface, colormap
 # equation panel and legend fit beside it at the default camera.
 PLOT_WIDTH = 6.0
 PLOT_HEIGHT = 2.6
-
-
-def nice_step(span: float) -> float:
-    """A round tick step (1, 2, 2.5 or 5 times a power of ten) giving about four ticks over ``span``."""
-    raw = span / 4
-    mag = 10 ** np.floor(np.log10(raw))
-    return float(min((m * mag for m in (1, 2, 2.5, 5, 10)), key=lambda s: abs(s - raw)))
 
 
 def _clip_polygon(poly: list, lo: float, hi: float) -> list:
