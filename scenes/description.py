@@ -111,6 +111,9 @@ class Show:
         arrows: key of arrows drawn on the surface (the Hessian's eigenvectors at a point).
         loss: a plot of loss against step beside the race, one curve per racer growing with its head
             (the seed tutorials' cost-against-iteration figure); it takes the update panel's place.
+        vectors: key of a racer whose step is drawn as arrows (``optmath.step_parts``): the gradient step,
+            momentum's share, the step taken; an adaptive method's stretch between them.
+        vectors_at: the update drawn (1 = the first step); None: the update the head is making, live.
     """
 
     surface: str
@@ -123,6 +126,8 @@ class Show:
     card: str | None = None
     arrows: str | None = None
     loss: bool = False
+    vectors: str | None = None
+    vectors_at: int | None = None
 
 
 # -- many paths, cards and arrows -----------------------------------------------------------------
@@ -366,6 +371,10 @@ class Description:
                     raise KeyError(f"{self.name}.{b.cue}: no swarm, card or arrows {key!r}")
             if b.show.swarm and b.show.racers:
                 raise ValueError(f"{self.name}.{b.cue}: a beat shows racers or a swarm, not both")
+            if b.show.vectors is not None and b.show.vectors not in b.show.racers:
+                raise ValueError(f"{self.name}.{b.cue}: step vectors of {b.show.vectors!r}, which is not racing")
+            if b.show.vectors_at is not None and not 1 <= b.show.vectors_at <= self.runs[b.show.vectors].trajectory.last_finite:
+                raise ValueError(f"{self.name}.{b.cue}: vectors_at={b.show.vectors_at} is not a step of {b.show.vectors!r}")
             if b.show.loss and not b.show.racers:
                 raise ValueError(f"{self.name}.{b.cue}: a loss plot needs racers")
             if b.show.loss and (b.show.panel or b.show.plot or b.show.card):

@@ -30,6 +30,7 @@ from scenes.toolkit.cards import SwarmLegend, make_card
 from scenes.toolkit.glyphs import merge_glyphs
 from scenes.toolkit.fit_plot import FitPlot
 from scenes.toolkit.loss_plot import LossPlot
+from scenes.toolkit.step_arrows import StepArrows
 from scenes.toolkit.framing import frame
 from scenes.toolkit.mesh import MeshCamera
 from scenes.toolkit.narration import Script, make_service, shorten
@@ -44,7 +45,7 @@ FADE = 0.5  # seconds to fade out what the next beat no longer shows
 TRANSITION = 3.0
 # what the scene holds, each with what goes when it goes (a race's legend, the surface's title and key)
 FORGOTTEN_WITH = {"swarm": ("swarm_legend",), "card": (), "arrows": (), "race": ("legend",), "panel": (), "plot": (),
-                  "loss_plot": (),
+                  "loss_plot": (), "step_arrows": (),
                   "loss": ("title", "surface_key")}
 
 
@@ -104,7 +105,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         self.surface_key = None
         self.shown = Show(surface="")
         self.race = self.legend = self.panel = self.plot = self.title = None
-        self.swarm = self.swarm_legend = self.card = self.arrows = self.loss_plot = None
+        self.swarm = self.swarm_legend = self.card = self.arrows = self.loss_plot = self.step_arrows = None
 
     def add_sound(self, sound_file, time_offset=0, gain=None, **kwargs):
         if self.voice == "none":
@@ -146,7 +147,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
 
     def overlays_up(self) -> list:
         return [m for m in (self.race, self.legend, self.panel, self.plot, self.swarm, self.swarm_legend, self.card,
-                            self.arrows, self.loss_plot) if m is not None]
+                            self.arrows, self.loss_plot, self.step_arrows) if m is not None]
 
     # -- one beat ----------------------------------------------------------------------------------------
     def cue_text(self, beat: Beat) -> str:
@@ -176,6 +177,9 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             gone.append(self.panel)
         if self.loss_plot is not None and (not show.loss or gone):
             gone.append(self.loss_plot)
+        if self.step_arrows is not None and ((show.vectors, show.vectors_at) != (self.shown.vectors, self.shown.vectors_at)
+                                             or gone):
+            gone.append(self.step_arrows)
         if self.plot is not None and (not show.plot or show.surface != self.surface_key):
             gone.append(self.plot)
         new_surface = show.surface != self.surface_key
@@ -217,6 +221,12 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             self.loss_plot = self.place(LossPlot(self.race, font_size=self.layout.legend_size),
                                         self.panel_slot(self.layout.plot), align=UP + RIGHT)
             fresh.append(self.loss_plot)
+        if show.vectors and self.step_arrows is None and self.race is not None:
+            path = self.race.paths[list(show.racers).index(show.vectors)]
+            self.step_arrows = StepArrows(path, show.vectors_at, font_size=self.layout.legend_size + 4)
+            self.add_fixed_orientation_mobjects(*self.step_arrows.labels)
+            self.in_front(self.step_arrows)
+            fresh.append(self.step_arrows)
         if show.panel and self.panel is None and self.layout.panel is not None:
             self.panel = self.make_panel(show.panel)
             fresh.append(self.panel)

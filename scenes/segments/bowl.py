@@ -164,7 +164,7 @@ def describe(short: bool = False) -> Description:
         Beat("sgd", Show(S, ("sgd",), panel="sgd", to_step=zig),
              dict(lr=fmt(SGD["lr"]), y_factor=fmt(y_factor), x_factor=fmt(x_factor), steps=zig,
                   x_final=fmt(t["sgd"].xy[zig, 0])), claims=(zigzag, slow_x)),
-        Beat("momentum", Show(S, ("sgd", "momentum", "nesterov"), panel="momentum", highlight=0),
+        Beat("momentum", Show(S, ("sgd", "momentum", "nesterov"), panel="momentum", highlight=0, vectors="momentum"),
              dict(lr=fmt(HEAVY["lr"]), mu=fmt(HEAVY["momentum"]), gain=fmt(1 / (1 - HEAVY["momentum"])), eff=fmt(eff),
                   steps=t["momentum"].steps,
                   flips_sgd=flips["sgd"], flips_m=flips["momentum"], after=SWING_AFTER,

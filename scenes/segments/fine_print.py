@@ -213,7 +213,7 @@ def describe(short: bool = False) -> Description:
                   d_torch=dist("torch_s"), d_sutskever=dist("sutskever_s")),
              camera=(TopDown(),), claims=(decay_claim, brakes, coasts, parts, ema_follows)),
         Beat("first_step", Show(B, ADAPTIVE[::-1], panel="rmsprop", highlight=len(t["rmsprop"].optimizer.rule) - 1,
-                                to_step=min(FIRST_STEPS, n_race)),
+                                to_step=min(FIRST_STEPS, n_race), vectors="rmsprop", vectors_at=1),
              dict(lr=fmt(ADAPTIVE_LR), g0=point(t["adam"].grad[0]), step_adam=point(first["adam"]),
                   step_adagrad=point(first["adagrad"]), step_rmsprop=point(first["rmsprop"]),
                   alpha=fmt(alpha), factor=fmt(rms_factor)),

@@ -116,7 +116,7 @@ def describe(short: bool = False) -> Description:
              dict(start=point(RIDGE_START), lr_sgd=fmt(LR_GD), growth=fmt(growth), steps=sgd.steps,
                   sgd_y=fmt(sgd.final[1])),
              claims=(on_ridge, Claim("rate", c.rate("ridge_sgd", "y", growth)), slow, stuck)),
-        Beat("adam", Show(S, ("ridge_sgd", "ridge_adam"), panel="ridge_adam", highlight=2),
+        Beat("adam", Show(S, ("ridge_sgd", "ridge_adam"), panel="ridge_adam", highlight=2, vectors="ridge_adam", vectors_at=1),
              dict(lr_adam=fmt(LR_ADAM), eps=fmt(eps), g_x=fmt(g_x), step_x=fmt(first_x), g_y=fmt(g_y),
                   ratio=fmt(g_y / eps), share=fmt(g_y / (g_y + eps)), y0=fmt(RIDGE_START[1]),
                   adam_y1=fmt(adam.xy[1, 1]), adam_exit=adam_exit),

@@ -19,6 +19,24 @@ SAMPLES = 24
 HEAD = 0.22  # scene units
 
 
+def surface_arrow(loss_surface: LossSurface, at, v, color, width: float = 5.0, head: float = HEAD
+                  ) -> tuple[VMobject, VMobject, np.ndarray, np.ndarray]:
+    """A shaft riding the surface from ``at`` along ``v`` (domain units) and a head in the tangent direction
+    at its end; returns (shaft, head, the tip, the unit direction back from the tip)."""
+    s = np.linspace(0.0, 1.0, SAMPLES)[:, None]
+    pts = loss_surface.surface_points(np.asarray(at, float) + s * np.asarray(v, float), lift=LIFT)
+    shaft = VMobject(stroke_color=color, stroke_width=width)
+    tip, back = pts[-1], pts[-1] - pts[-3]
+    back = back / (np.linalg.norm(back) + 1e-12)
+    head = min(head, 0.6 * float(np.linalg.norm(pts[-1] - pts[0])))  # a short arrow keeps a shaft
+    shaft.set_points_as_corners(pts)
+    side = np.cross(back, np.array([0.0, 0.0, 1.0]))
+    side = side / (np.linalg.norm(side) + 1e-12)
+    tip_mob = VMobject(stroke_width=0, fill_color=color, fill_opacity=1.0)
+    tip_mob.set_points_as_corners([tip, tip - head * back + 0.5 * head * side, tip - head * back - 0.5 * head * side, tip])
+    return shaft, tip_mob, tip, back
+
+
 class SurfaceArrows(VGroup):
     def __init__(self, loss_surface: LossSurface, arrows: Arrows, font_size: int = 22, color=None):
         super().__init__()
@@ -26,18 +44,7 @@ class SurfaceArrows(VGroup):
         at = np.asarray(arrows.at, float)
         self.labels = VGroup()
         for k, v in enumerate(arrows.vectors):
-            v = np.asarray(v, float)
-            s = np.linspace(0.0, 1.0, SAMPLES)[:, None]
-            pts = loss_surface.surface_points(at + s * v, lift=LIFT)
-            shaft = VMobject(stroke_color=color, stroke_width=5)
-            shaft.set_points_as_corners(pts)
-            tip, back = pts[-1], pts[-1] - pts[-3]
-            back = back / (np.linalg.norm(back) + 1e-12)
-            side = np.cross(back, np.array([0.0, 0.0, 1.0]))
-            side = side / (np.linalg.norm(side) + 1e-12)
-            head = VMobject(stroke_width=0, fill_color=color, fill_opacity=1.0)
-            head.set_points_as_corners([tip, tip - HEAD * back + 0.5 * HEAD * side,
-                                        tip - HEAD * back - 0.5 * HEAD * side, tip])
+            shaft, head, tip, back = surface_arrow(loss_surface, at, v, color)
             self.add(shaft, head)
             if k < len(arrows.labels):
                 label = Text(arrows.labels[k], font_size=font_size, color=color)

@@ -19,13 +19,17 @@ from scenes.toolkit.race import Race, RacePath
 WIDTH, HEIGHT = 3.3, 1.9  # the plot's own size before it is fitted into its slot: labels keep the legend's type
 
 
-def _tick_label(value: float, log: bool, font_size: int) -> MathTex:
-    if log:
-        return MathTex(f"10^{{{int(round(np.log10(value)))}}}", font_size=font_size, color=palette.TEXT_COLOR)
+def tex_number(value: float) -> str:
+    """A value as ``fmt`` writes it, in LaTeX: ``1.47\\times10^{-5}``, never ``1.47e-5``."""
     text = fmt(value)
     if "e" in text:
         mant, exp = text.split("e")
         text = rf"{mant}\times10^{{{int(exp)}}}"
+    return text
+
+
+def _tick_label(value: float, log: bool, font_size: int) -> MathTex:
+    text = f"10^{{{int(round(np.log10(value)))}}}" if log else tex_number(value)
     return MathTex(text, font_size=font_size, color=palette.TEXT_COLOR)
 
 
