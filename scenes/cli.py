@@ -137,15 +137,17 @@ def _say(msg: str) -> None:
     print(msg, flush=True)
 
 
-def rendered_movie(media_dir: Path, seg, fmt: str, quality: str) -> Path:
-    """Manim's output for a segment rendered by hand into ``<media>/<segment>[-<format>]``:
-    ``videos/<file>/<height>p<fps>/<Scene>.mp4`` (a portrait 480p is ``854p15``)."""
-    fps = QUALITIES[quality].split("p")[1]
-    work = Path(media_dir) / (seg.name if fmt == "lecture" else f"{seg.name}-{fmt}")
-    found = sorted((work / "videos" / seg.file.stem).glob(f"*p{fps}/{seg.scene(fmt)}.mp4"))
-    if not found:
-        raise RuntimeError(f"Manim wrote no {seg.scene(fmt)}.mp4 under {work}")
-    return found[-1]
+def rendered_movie(media_dir: Path, seg, fmt: str, quality: str, voice: str, lang: str = "en",
+                   short: bool = False) -> Path:
+    """A segment's movie as the pipeline stored it (``<media>/segments/<job key>.mp4``: rendered whole,
+    or its chunks joined), for the settings it was rendered with."""
+    from scenes.pipeline.build import Store
+    from scenes.pipeline.jobs import Job, Settings
+
+    mp4 = Store(Path(media_dir)).movie(Job(seg, fmt, Settings(quality, voice, short, lang)))
+    if not mp4.exists():
+        raise RuntimeError(f"no stored render of {seg.name} ({fmt}, -q {quality}, voice {voice}, {lang}) at {mp4}")
+    return mp4
 
 
 def cmd_list(_args) -> None:

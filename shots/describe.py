@@ -56,7 +56,9 @@ def describe(shot: Shot, short: bool = False) -> Description:
 
     if shot.cues:
         beats = [Beat(f"cue{i + 1}", Show(SURFACE, racers if c.race else (), first[c.panel] if c.panel else None,
-                                          to_step=c.to_step),
+                                          to_step=c.to_step,
+                                          loss=c.loss if c.loss is not None else (c.race and c.panel is None),
+                                          vectors=first[c.vectors] if c.vectors else None),
                       text=_literal(numbers.fill(c.text)), camera=c.camera, formats=c.formats,
                       claims=declared(c) + (shot_claims.result_claims(paths) if "{result}" in c.text else ()))
                  for i, c in enumerate(shot.cues)]
@@ -65,7 +67,7 @@ def describe(shot: Shot, short: bool = False) -> Description:
             "{names} start from {starts} points each."
         beats = [
             Beat("intro", Show(SURFACE), text=_literal(numbers.fill(intro)), formats=EVERY_FORMAT),
-            Beat("race", Show(SURFACE, racers), text=_literal(numbers.fill("Each takes {steps} steps. {result}")),
+            Beat("race", Show(SURFACE, racers, loss=True), text=_literal(numbers.fill("Each takes {steps} steps. {result}")),
                  camera=shot.moves, formats=EVERY_FORMAT, claims=shot_claims.result_claims(paths)),
         ]
     social = [b for b in beats if "social" in b.formats]

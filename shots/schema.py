@@ -29,7 +29,7 @@ MAX_TEXT = 2_000  # characters of one cue
 TOP_KEYS = ("title", "steps", "start", "starts", "surface", "optimizer", "camera", "cue")
 SURFACE_KEYS = ("name", "formula", "domain", "z_range", "title")
 CAMERA_KEYS = ("phi", "theta", "moves")
-CUE_KEYS = ("text", "race", "panel", "camera", "formats", "to_step", "claims")
+CUE_KEYS = ("text", "race", "panel", "camera", "formats", "to_step", "claims", "loss", "vectors")
 MOVE_KEYS = ("orbit", "top_down", "fly_to", "look", "home")
 MOVE_OPTIONS = ("zoom", "share")
 
@@ -56,6 +56,8 @@ class Cue:
     to_step: int | None = None
     where: str = ""  # "file:line", for errors found later (placeholders)
     claims: tuple = ()  # shots.claims.ClaimSpec: what the words assert, checked against the numbers
+    loss: bool | None = None  # loss against step beside the race; None: whenever a race runs without a panel
+    vectors: str | None = None  # an optimizer whose step is drawn as arrows at its head
 
 
 @dataclass(frozen=True)
@@ -359,6 +361,16 @@ class Reader:
         if panel is not None and panel not in keys:
             raise self.fail(path + ("panel",), f"panel = {panel!r} is not an optimizer of this shot; choose one of: "
                             + ", ".join(keys))
+        loss = table.get("loss")
+        if loss is not None and not isinstance(loss, bool):
+            raise self.fail(path + ("loss",), f"loss = {loss!r} must be true or false")
+        if loss and (not race or panel is not None):
+            raise self.fail(path + ("loss",), "loss = true needs the race (race = true) and no panel: "
+                            "the loss plot takes the panel's place")
+        vectors = table.get("vectors")
+        if vectors is not None and (vectors not in keys or not race):
+            raise self.fail(path + ("vectors",), f"vectors = {vectors!r} must name an optimizer of this shot that "
+                            "races; choose one of: " + ", ".join(keys))
         formats = table.get("formats", list(FORMATS))
         if not isinstance(formats, list) or not formats or any(f not in FORMATS for f in formats):
             raise self.fail(path + ("formats",), f"formats = {formats!r}; choose from: {', '.join(FORMATS)}")
@@ -368,7 +380,8 @@ class Reader:
         camera = self.moves(table.get("camera", []), path + ("camera",), surface)
         where = self.locate.at(path + ("text",)) if self.locate else self.origin
         claims = self.claims(table.get("claims", []), path + ("claims",), keys, paths, steps)
-        return Cue(" ".join(text.split()), race, panel, camera, frozenset(formats), to_step, where, claims)
+        return Cue(" ".join(text.split()), race, panel, camera, frozenset(formats), to_step, where, claims, loss,
+                   vectors)
 
     def claims(self, value, path: tuple, keys: list[str], paths: list[str], steps: int) -> tuple:
         """``claims = [{ lower = ["adam", "sgd"] }, { stays = "sgd", margin = 0.1 }]``: the vocabulary of

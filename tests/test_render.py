@@ -52,7 +52,7 @@ def silent_lecture(tmp_path_factory):
 def test_each_segment_renders_and_probes(silent_lecture, name):
     _, _, media = silent_lecture
     seg = SEGMENTS[name]
-    mp4 = rendered_movie(media, seg, "lecture", "l")
+    mp4 = rendered_movie(media, seg, "lecture", "l", "none", short=True)
     info = probe(mp4)
     assert (info.width, info.height) == (854, 480)
     assert info.fps == pytest.approx(15, abs=0.01)
@@ -78,7 +78,7 @@ def test_lecture_is_joined_with_chapters_and_captions(silent_lecture):
     assert not claims["checked"] and {e["segment"] for e in claims["claims"]} == set(SEGMENTS)
     info = probe(main)
     assert is_faststart(main) and oct(main.stat().st_mode & 0o777) == oct(normal_mode())
-    parts = [probe(rendered_movie(media, s, "lecture", "l")).duration for s in SEGMENTS.values()]
+    parts = [probe(rendered_movie(media, s, "lecture", "l", "none", short=True)).duration for s in SEGMENTS.values()]
     assert info.duration == pytest.approx(sum(parts), abs=0.3)
     marks = chapters(main)
     assert [m[2] for m in marks] == [s.title for s in SEGMENTS.values()]
@@ -110,7 +110,7 @@ def test_unchanged_segment_is_reused_not_rendered_again(silent_lecture):
     assert "unchanged since the last render: reusing" in again.stdout
     main = Path(again.stdout.strip().splitlines()[-1])
     assert main.name == "cubic-480p15-short-silent.mp4"
-    assert probe(main).duration == pytest.approx(probe(rendered_movie(media, SEGMENTS["cubic"], "lecture", "l")).duration,
+    assert probe(main).duration == pytest.approx(probe(rendered_movie(media, SEGMENTS["cubic"], "lecture", "l", "none", short=True)).duration,
                                                  abs=0.05)
 
 

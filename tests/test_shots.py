@@ -178,6 +178,20 @@ def test_too_many_paths_and_bad_cues_are_refused():
     refused(GOOD + '\n[[cue]]\ntext = "an { open brace"\n', "unclosed")
     refused(GOOD + '\n[[cue]]\ntext = "x"\npanel = "rmsprop"\n', "panel = 'rmsprop'", "sgd, adam")
     refused(GOOD + '\n[[cue]]\ntext = "x"\nformats = ["tiktok"]\n', "formats", "lecture, social, talk")
+    refused(GOOD + '\n[[cue]]\ntext = "x"\nloss = "yes"\n', "loss = 'yes' must be true or false")
+    refused(GOOD + '\n[[cue]]\ntext = "x"\nloss = true\npanel = "adam"\n', "loss = true needs", "no panel")
+    refused(GOOD + '\n[[cue]]\ntext = "x"\nvectors = "rmsprop"\n', "vectors = 'rmsprop'", "sgd, adam")
+
+
+def test_a_cue_s_race_comes_with_its_loss_plot_and_the_step_s_vectors_where_asked():
+    from shots.describe import describe
+
+    shot = loads(GOOD + '\n[[cue]]\ntext = "race"\nvectors = "adam"\n\n[[cue]]\ntext = "rule"\npanel = "adam"\n'
+                 '\n[[cue]]\ntext = "still"\nrace = false\n\n[[cue]]\ntext = "no plot"\nloss = false\n',
+                 "my_shot.toml", "my_shot")
+    shows = [b.show for b in describe(shot, short=True).beats if b.cue.startswith("cue")]
+    assert [s.loss for s in shows] == [True, False, False, False]
+    assert shows[0].vectors == "adam" and shows[1].vectors is None
     refused(GOOD + '\n[camera]\nmoves = [{ spin = 3 }]\n', "'spin'", "orbit, top_down, fly_to, look, home")
     refused(GOOD + '\n[camera]\nmoves = [{ fly_to = [9, 9] }]\n', "outside the domain")
     refused("title = \n", "my_shot.toml: not valid TOML")

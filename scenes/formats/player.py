@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 from manim import (
-    DEGREES, DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, ManimColor, MathTex, Text, ThreeDScene, ValueTracker,
-    VGroup, config, linear,
+    DEGREES, DOWN, LEFT, RIGHT, UP, BackgroundRectangle, Create, FadeIn, FadeOut, ManimColor, MathTex, Text, ThreeDScene, ValueTracker,
+    VGroup, config, linear, smooth,
 )
 from manim_voiceover import VoiceoverScene
 
@@ -251,8 +251,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             anims.append(self.panel.highlight(show.highlight))
         slot = self.free_slot()
         if slot != self.slot:
-            self.slot = slot
-            self.move_camera(**self.camera_args(self.cam), added_anims=anims, run_time=1.0)
+            old, self.slot = self.slot, slot
+            self.turn(self.cam, self.cam, old, slot, anims, run_time=1.0)
             spent += 1.0
         elif anims:
             self.play(*anims, run_time=0.8)
@@ -311,15 +311,17 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         elapsed = 0.0
         for k, (move, t) in enumerate(zip(moves, times)):
             before, elapsed = elapsed, elapsed + t
-            self.cam = self.apply(move, self.cam)
+            was, self.cam = self.cam, self.apply(move, self.cam)
             share = 1.0 if k == len(moves) - 1 else elapsed / seconds  # the last move ends the race exactly
-            if isinstance(move, Orbit) or t <= TRANSITION + 0.5:
+            if isinstance(move, Orbit):
                 self.move_camera(**self.camera_args(self.cam), added_anims=advance(before / seconds, share), run_time=t)
+                continue
+            if t <= TRANSITION + 0.5:
+                self.turn(was, self.cam, self.slot, self.slot, advance(before / seconds, share), run_time=t)
                 continue
             # a turn to a view takes TRANSITION seconds, then the camera holds there while the race goes on
             middle = (before + TRANSITION) / seconds
-            self.move_camera(**self.camera_args(self.cam), added_anims=advance(before / seconds, middle),
-                             run_time=TRANSITION)
+            self.turn(was, self.cam, self.slot, self.slot, advance(before / seconds, middle), run_time=TRANSITION)
             rest = advance(middle, share)
             if rest:
                 self.play(*rest, run_time=t - TRANSITION)
@@ -349,14 +351,60 @@ class FormatScene(VoiceoverScene, ThreeDScene):
                   or below is not None)
         slot = self.layout.surface_slot(any_up, above is not None, self.card is not None)
         if not self.layout.stacked:
+            if below is not None and above is None and self.plot is None and self.loss_plot is None:
+                # only a legend, in its corner: the surface may take the whole width under it instead of
+                # the column beside it (a short legend left the right half of the frame empty)
+                alone = self.layout.surface_alone
+                under = Rect(alone.left, alone.bottom, alone.right, min(alone.top, below.get_bottom()[1] - 0.15))
+                if under.height > 0 and self.framed_zoom(under) > self.framed_zoom(slot):
+                    return under
             return slot
         top = above.get_bottom()[1] - 0.15 if above is not None else self.layout.surface_alone.top
         bottom = below.get_top()[1] + 0.15 if below is not None else self.layout.surface_alone.bottom
         return Rect(slot.left, bottom, slot.right, top)
 
-    def camera_args(self, cam: CameraState) -> dict:
-        """Manim's camera parameters that put the surface, seen from ``cam``, into the free slot."""
-        slot: Rect = self.slot
+    def framed_zoom(self, slot: Rect) -> float:
+        """How large the surface is drawn in ``slot`` from the current camera (a larger zoom, a larger picture)."""
+        cam = self.cam
+        focus = None if cam.focus is None else self.loss.point(*cam.focus)
+        zoom, _ = frame(self.loss.bounding_corners(), cam.phi * DEGREES, cam.theta * DEGREES, slot.center,
+                        (slot.width, slot.height), focus=focus, zoom_factor=cam.zoom)
+        return float(zoom)
+
+    def turn(self, start: CameraState, end: CameraState, start_slot: Rect, end_slot: Rect, added_anims,
+             run_time: float) -> None:
+        """Move the camera from one view (in one slot) to another, framed anew at every frame.
+
+        Manim's ``move_camera`` interpolates angles and zoom separately, and a view between two framed
+        views is not framed: a bowl turning from three-quarter to top-down grew over the title on its
+        way. Here every frame's zoom and centre fit the surface into the slot at that frame's angles.
+        """
+        u = ValueTracker(0.0)
+
+        def lerp(a, b, t):
+            return a + (b - a) * t
+
+        def frame_at(t: float) -> None:
+            slot = Rect(*(lerp(a, b, t) for a, b in zip((start_slot.left, start_slot.bottom, start_slot.right,
+                                                           start_slot.top), (end_slot.left, end_slot.bottom,
+                                                                             end_slot.right, end_slot.top))))
+            angles = dict(phi=lerp(start.phi, end.phi, t), theta=lerp(start.theta, end.theta, t),
+                          zoom=lerp(start.zoom, end.zoom, t))
+            a = self.camera_args(CameraState(focus=start.focus, **angles), slot)
+            b = self.camera_args(CameraState(focus=end.focus, **angles), slot)
+            self.set_camera_orientation(phi=a["phi"], theta=a["theta"], zoom=lerp(a["zoom"], b["zoom"], t),
+                                        frame_center=lerp(np.asarray(a["frame_center"]), np.asarray(b["frame_center"]), t))
+
+        driver = ValueTracker(0.0).add_updater(lambda m: frame_at(u.get_value()))
+        self.add(driver)
+        self.play(u.animate(rate_func=smooth).set_value(1.0), *added_anims, run_time=run_time)
+        driver.clear_updaters()
+        self.remove(driver)
+        frame_at(1.0)
+
+    def camera_args(self, cam: CameraState, slot: Rect | None = None) -> dict:
+        """Manim's camera parameters that put the surface, seen from ``cam``, into the free slot (or ``slot``)."""
+        slot = slot or self.slot
         focus = None if cam.focus is None else self.loss.point(*cam.focus)
         zoom, center = frame(self.loss.bounding_corners(), cam.phi * DEGREES, cam.theta * DEGREES, slot.center,
                              (slot.width, slot.height), focus=focus, zoom_factor=cam.zoom)
@@ -381,8 +429,11 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         head = Text(self.script.hook_title if self.layout.hook_title else self.script.title, font_size=self.layout.title_size, color=palette.TEXT_COLOR, weight="BOLD")
         formula = MathTex("f(x, y) = " + surf.latex if surf.data is None else surf.latex,
                           font_size=self.layout.title_size, color=palette.TEXT_COLOR)
-        card = VGroup(head, formula).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-        return self.place(merge_glyphs(card), self.layout.title)
+        card = merge_glyphs(VGroup(head, formula).arrange(DOWN, aligned_edge=LEFT, buff=0.15))
+        # a close-up (a fly-to) draws the surface past its slot, up under the title: the title keeps a
+        # backdrop of the background's colour, invisible on the background, so its words stay legible
+        backdrop = BackgroundRectangle(card, color=palette.BACKGROUND, fill_opacity=0.85, buff=0.08)
+        return self.place(VGroup(backdrop, card), self.layout.title)
 
     def make_race(self, keys) -> Race:
         runs = [self.desc.runs[key] for key in keys]
