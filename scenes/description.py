@@ -30,13 +30,13 @@ EVERY_FORMAT = frozenset(FORMATS)
 
 # -- numbers as they are spoken and shown ---------------------------------------------------------
 def fmt(x: float, digits: int = 3) -> str:
-    """A number as the narration says it: few significant digits, no float noise."""
-    x = float(x)
-    if x == 0:
-        return "0"
-    if abs(x) < 1e-3 or abs(x) >= 1e5:
-        return f"{x:.{max(digits - 1, 1)}e}".replace("e-0", "e-").replace("e+0", "e")
-    return f"{x:.{digits}g}"
+    """A number as the narration says it and every place shows it: ``digits`` significant digits, no
+    float noise, no trailing zeros; plain decimals from 1e-4 up to 1e6 (``0.0005``, ``12000``), e-form
+    outside (``1.47e-5``), which the voice reads as a power of ten and ``language.on_screen`` shows as
+    ``1.47×10⁻⁵``. The rule is ``optmath.notation.number``'s, which optimizers' labels use too."""
+    from optmath.notation import number
+
+    return number(x, digits)
 
 
 def point(p) -> str:

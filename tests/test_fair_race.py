@@ -76,7 +76,7 @@ def test_the_table_is_generated_from_the_tuning_result(desc, declared):
         assert np.sum(scores == scores[best]) == 1
         assert row[0] == optmath.optimizers.DISPLAY_NAMES[k]
         assert row[1] == str(int(np.sum(np.isinf(scores))))  # rates ruled out by a diverged start
-        assert row[2] == f"{r.config.lrs[best]:g}"
+        assert row[2] == fmt(r.config.lrs[best])
         assert row[3] == fmt(scores[best])
     best_row = min(range(len(FIXED)), key=lambda i: declared[list(FIXED)[i]].best_score)
     assert table.highlight == (best_row,)
@@ -102,7 +102,7 @@ def test_the_race_uses_each_optimizer_s_tuned_rate(desc, declared):
             assert t.optimizer.name == k and tuple(t.start) == fr.START and t.steps == r.config.steps
             assert all(t.optimizer.hyper[h] == v for h, v in FIXED[k].items())
     assert {k: desc.runs[k].label(brief=True) for k in FIXED} == {
-        "sgd": "SGD lr=0.001", "momentum": f"Momentum lr={fmt(5e-4)}", "rmsprop": "RMSprop lr=0.2",
+        "sgd": "SGD lr=0.001", "momentum": "Momentum lr=0.0005", "rmsprop": "RMSprop lr=0.2",
         "adam": "Adam lr=0.5"}
 
 
@@ -177,9 +177,9 @@ def test_table_beat_numbers(said, declared):
     assert best == "adam"
     r = declared[best]
     tb = said["table"]
-    assert tb["best"] == "Adam" and tb["best_score"] == fmt(r.best_score) and tb["best_lr"] == f"{r.best_lr:g}"
+    assert tb["best"] == "Adam" and tb["best_score"] == fmt(r.best_score) and tb["best_lr"] == fmt(r.best_lr)
     assert tb["best_default"] == fmt(r.scores[r.config.lrs.index(1e-3)])
-    assert tb["leader"] == "Momentum" and tb["leader_lr"] == f"{declared['momentum'].best_lr:g}" == "0.0005"
+    assert tb["leader"] == "Momentum" and tb["leader_lr"] == fmt(declared["momentum"].best_lr) == "0.0005"
     assert declared["momentum"].best_lr < 1e-3  # tuned down: the default diverges from some starts
     assert tb["lr"] == "0.001" and tb["starts"] == 64
 

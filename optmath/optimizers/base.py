@@ -34,6 +34,8 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from optmath.notation import number
+
 Array = np.ndarray
 State = dict[str, Any]
 
@@ -83,13 +85,15 @@ _LABEL_KEYS = {
 
 
 def _fmt(v) -> str:
+    """A hyperparameter as the legend writes it: by ``optmath.notation.number``, the rule and the digits the
+    narration, the brief label and the tables use (``0.0005``, ``1e-5``, ``0.668``; never ``5e-04``)."""
     if isinstance(v, tuple):
         return "(" + ", ".join(_fmt(x) for x in v) + ")"
     a = np.asarray(v)
     if a.ndim == 0:
         x = a.item()
-        return f"{x:g}" if isinstance(x, float) else str(x)
-    return "[" + ", ".join(f"{x:g}" for x in a.ravel()) + "]"
+        return number(x) if isinstance(x, float) else str(x)
+    return "[" + ", ".join(number(x) for x in a.ravel()) + "]"
 
 
 def hyper_array(value, name: str) -> Array:

@@ -67,9 +67,9 @@ def tunings(short: bool = False) -> dict[str, TuningResult]:
 
 
 def rate(lr: float) -> str:
-    """A learning rate of the declared grid as the legend's full label writes it (``0.0005``): the grid's
-    rates are round decimals, so the shortest exact form is also the one a reader checks against the code."""
-    return f"{float(lr):g}"
+    """A learning rate of the declared grid as both legends write it (``0.0005``): by ``fmt``, like every
+    value shown; the grid's rates are round decimals, so this is also their exact form."""
+    return fmt(lr)
 
 
 def travelled(t: optmath.Trajectory) -> float:
@@ -263,7 +263,7 @@ def describe(short: bool = False) -> Description:
              claims=(pick,)),
         # the social clip: the question, the declared race (the legend's brief labels carry each rate), the loop
         Beat("social_hook", Show(S), formats=SHORT_FORM),
-        Beat("social_race", Show(S, racers),
+        Beat("social_race", Show(S, racers, loss=True),
              dict(count=count, starts=starts, steps=n, objective=objective, adam_lr=rate(tuned["adam"]),
                   lr=rate(DEFAULT_LR), d_adam=fmt(dist("adam"))),
              camera=(TopDown(),), formats=SHORT_FORM, claims=(rule, rate_matters)),
