@@ -1,5 +1,6 @@
 """The languages a video is made in, and what changes with one: words around numbers, lists of
-names, the few words the pictures carry, and how numbers are read aloud.
+names, the few words the pictures carry, how numbers are read aloud and written on screen, and where
+a line of Chinese may break.
 
 ``--lang`` travels to the Manim process as ``OPTVIZ_LANG`` (like the voice); ``current()`` reads it.
 Numbers are always computed by optmath and written with digits (``0.1``, ``(-1.2, 0.8)``,
@@ -7,13 +8,20 @@ Numbers are always computed by optmath and written with digits (``0.1``, ``(-1.2
 token into what the voice says: in Chinese ``0.1`` is 零点一, ``-0.5`` 负零点五, ``1.33e-4``
 一点三三乘以十的负四次方 (``cn2an`` reads the numbers), so a caption's token and the sound it
 makes stay paired for the highlight.
+
+What is shown (captions, legends, cards, panels) goes through ``on_screen``, which writes a number in
+scientific form as a person writes it: ``1.47e-5`` is spoken "1.47 times ten to the minus five" but
+shown ``1.47×10⁻⁵`` (``on_screen_tex`` for LaTeX). Chinese has no spaces, so a caption line may break
+only between the words ``zh_words`` finds (jieba), never inside 为什么.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from contextlib import contextmanager
+from functools import lru_cache
 
 LANGS = {"en": "English", "zh": "中文 (Mandarin)"}
 LANG_ENV = "OPTVIZ_LANG"
@@ -148,3 +156,47 @@ def formula_zh(latex: str) -> str:
     text = re.sub(r"^-", "负", text)
     text = re.sub(r"(?<=[a-z])(?=[a-z])", "乘", text.replace(" ", ""))
     return speak_zh(text)
+
+
+# -- on screen -------------------------------------------------------------------------------------------
+# a number in e-form (``fmt``'s 1.47e-5, a panel's +1.23e-05), not inside a word or a longer number
+_E_FORM = re.compile(r"(?<![A-Za-z0-9_.])([-+\u2212]?(?:\d+\.?\d*|\.\d+))[eE]([-+]?)0*(\d+)(?![A-Za-z0-9_])")
+# in LaTeX a command may stand right before a number (``\times2e-5``)
+_E_FORM_TEX = re.compile(r"(?<![0-9.])" + _E_FORM.pattern.removeprefix(r"(?<![A-Za-z0-9_.])"))
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def on_screen(text: str) -> str:
+    """Text as a viewer reads it (captions, the .srt, legends, cards, panels, titles): every number in
+    e-form written with a power of ten, ``1.47e-5`` -> ``1.47×10⁻⁵``, ``2e6`` -> ``2×10⁶``. The voice
+    keeps the e-form (``spoken``/``speak_zh`` read it), so only what is drawn or captioned goes through here."""
+    return _E_FORM.sub(lambda m: f"{m[1]}×10{'⁻' if m[2] == '-' else ''}{m[3].translate(_SUPERSCRIPT)}", text)
+
+
+def on_screen_tex(tex: str) -> str:
+    """The same for a LaTeX string (MathTex): ``1.47e-5`` -> ``1.47\\times10^{-5}``."""
+    return _E_FORM_TEX.sub(lambda m: rf"{m[1]}\times10^{{{'-' if m[2] == '-' else ''}{m[3]}}}", tex)
+
+
+# -- where Chinese may break -----------------------------------------------------------------------------
+# words of this lecture that jieba's dictionary does not hold whole (it splits 学习/率, glues 法在)
+ZH_TERMS = ("学习率", "动量法", "梯度下降", "优化器", "特征值", "特征向量", "海森矩阵", "重球法", "损失曲面",
+            "之字形", "最小值", "鞍点")
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    """jieba (MIT, pure Python): its dictionary ships in the package, so nothing is downloaded; the first
+    use builds a cache (jieba.cache in the temporary directory, written atomically) and would log to stderr."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()  # our own: the terms added here do not change jieba for anyone else
+    for term in ZH_TERMS:
+        tokenizer.add_word(term)
+    return tokenizer
+
+
+def zh_words(text: str) -> list[str]:
+    """``text`` cut into words (their concatenation is ``text``): 为什么|动量法|在|这里|更|快|？"""
+    return _segmenter().lcut(text) if CJK_TEXT.search(text) else [text]

@@ -36,12 +36,12 @@ import av
 import srt
 
 from optmath.cli import normal_file_mode, write_atomically
-from scenes.language import CJK_TEXT, tokens
+from scenes.language import CJK_TEXT, on_screen, tokens, zh_words
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Loudness", "measure_loudness", "is_faststart", "finish_video", "ass_captions", "write_srt_chunks",
-           "cover_png", "make_gif", "make_webm", "publish_file"]
+           "publish_srt", "cover_png", "make_gif", "make_webm", "publish_file"]
 
 _X264 = ["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p", "-crf", "18"]
 _AAC = ["-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2"]
@@ -320,12 +320,21 @@ class _Chunk:
     words: list[_Word]
     start: float
     end: float
+    # breaks[i]: a line may break before words[i] (not inside a Chinese word); breaks[0] is unused
+    breaks: list[bool] | None = None
 
     @property
     def text(self) -> str:
-        return join_tokens([w.text for w in self.words])
+        """The chunk as shown (``1.5×10⁻⁵``, not the e-form the voice reads)."""
+        return on_screen(join_tokens([w.text for w in self.words]))
+
+    def may_break(self, i: int) -> bool:
+        return True if self.breaks is None else self.breaks[i]
 
 
+def _sep(before: str, after: str) -> str:
+    """What goes between two caption tokens: a space, or nothing next to a Chinese character or mark."""
+    return "" if CJK_TEXT.search(before[-1:]) or CJK_TEXT.search(after[:1]) else " "
 
 
 def join_tokens(texts: list[str], shown: list[str] | None = None) -> str:
@@ -335,9 +344,30 @@ def join_tokens(texts: list[str], shown: list[str] | None = None) -> str:
     shown = shown or texts
     out = ""
     for i, (t, show) in enumerate(zip(texts, shown)):
-        if i and not (CJK_TEXT.search(texts[i - 1][-1:]) or CJK_TEXT.search(t[:1])):
-            out += " "
+        if i:
+            out += _sep(texts[i - 1], t)
         out += show
+    return out
+
+
+def _word_breaks(words: list[_Word]) -> list[bool]:
+    """Before which timed words a caption may break (a new chunk or a new line): anywhere in English; in
+    Chinese only where a word begins (``language.zh_words``, jieba), so 为什么 is never cut into 为什 | 么.
+    A caption token there is one character, so the word is found in the text the tokens make together."""
+    texts = [w.text for w in words]
+    joined = join_tokens(texts)
+    if not CJK_TEXT.search(joined):
+        return [True] * len(words)
+    starts, at = set(), 0
+    for piece in zh_words(joined):
+        starts.add(at)
+        at += len(piece)
+    out, at = [], 0
+    for i, t in enumerate(texts):
+        if i:
+            at += len(_sep(texts[i - 1], t))
+        out.append(at in starts)
+        at += len(t)
     return out
 
 
@@ -380,12 +410,14 @@ def _cue_words(cue: dict) -> list[_Word]:
     return out
 
 
-def _split(words: list[_Word], n: int) -> list[list[_Word]]:
+def _split(words: list[_Word], n: int, breaks: list[bool] | None = None) -> list[list[_Word]]:
     """Split one cue's words into chunks of <= n words, cheapest by a small cost model.
 
     A reader takes a caption in at a glance only if it is a phrase: breaking after
     punctuation (or a pause) is free, breaking mid-phrase costs, swallowing a comma or
-    a full stop inside a chunk costs, and a lone word or lopsided chunks cost a little.
+    a full stop inside a chunk costs, and a lone word or lopsided chunks cost a little;
+    breaking inside a Chinese word (``breaks``, from ``_word_breaks``) costs more than any
+    of these, so it happens only for a word longer than a chunk.
     Dynamic programming over break positions finds the cheapest split exactly.
     """
     m = len(words)
@@ -400,6 +432,8 @@ def _split(words: list[_Word], n: int) -> list[list[_Word]]:
         c = 0.5 + 0.05 * (n - (j - i)) ** 2
         if j < m and not kinds[j - 1]:
             c += 1.5
+        if j < m and breaks is not None and not breaks[j]:
+            c += 20.0
         c += sum(2.0 if kinds[x] == "strong" else 1.0 if kinds[x] == "weak" else 0.0 for x in range(i, j - 1))
         if j - i == 1 and m > 1:
             c += 1.0
@@ -425,8 +459,12 @@ def _chunks(cues: list[dict], words_per_chunk: int) -> list[_Chunk]:
         raise ValueError("words_per_chunk must be >= 1")
     chunks = []
     for cue in sorted(cues, key=lambda c: float(c["start"])):
-        for ws in _split(_cue_words(cue), words_per_chunk):
-            chunks.append(_Chunk(ws, ws[0].start, max(ws[-1].end, ws[0].start)))
+        words = _cue_words(cue)
+        breaks = _word_breaks(words)
+        at = 0
+        for ws in _split(words, words_per_chunk, breaks):
+            chunks.append(_Chunk(ws, ws[0].start, max(ws[-1].end, ws[0].start), breaks[at:at + len(ws)]))
+            at += len(ws)
     chunks.sort(key=lambda c: c.start)
     for a, b in zip(chunks, chunks[1:]):
         if b.start - a.end < _GAP_BRIDGE:
@@ -482,12 +520,71 @@ def _font_measure(font: str):
 
 def _text_width(text: str, font: str, px: float) -> float:
     measure = _font_measure(font)
-    return measure(text, px) if measure else 0.62 * px * len(text)
+    if measure:
+        return measure(text, px)
+    wide = len(CJK_TEXT.findall(text))  # a Chinese character or mark is a full em wide
+    return px * (wide + 0.62 * (len(text) - wide))
 
 
 def _wrap_units(words: list[_Word]) -> list[str]:
-    """What libass may break between: words at spaces; a run of Chinese is one unit (no spaces)."""
-    return join_tokens([w.text for w in words]).split()
+    """What libass may break between when it wraps a line itself (English): the words, at spaces."""
+    return on_screen(join_tokens([w.text for w in words])).split()
+
+
+def _line_starts(chunk: _Chunk, font: str, px: float, width: float) -> list[int] | None:
+    """Where a Chinese chunk's lines start (indices of its words; the first is 0), or None if a word is
+    wider than ``width``. Lines break only where ``chunk.breaks`` allows (between jieba's words): as few
+    lines as a greedy wrap needs, balanced, a break after a punctuation mark preferred. The caption then
+    carries these breaks as ``\\N`` and tells libass not to wrap (``\\q2``), so it never breaks inside a word."""
+    texts = [w.text for w in chunk.words]
+    # words that must stay on one line together: the tokens between two allowed breaks
+    groups: list[list[int]] = []
+    for i in range(len(texts)):
+        if i == 0 or chunk.may_break(i):
+            groups.append([])
+        groups[-1].append(i)
+
+    def span(a: int, b: int) -> float:
+        """Width of groups a..b-1 on one line."""
+        first, last = groups[a][0], groups[b - 1][-1]
+        return _text_width(on_screen(join_tokens(texts[first:last + 1])), font, px)
+
+    g = len(groups)
+    if any(span(k, k + 1) > width for k in range(g)):
+        return None
+    lines, start = 1, 0
+    for k in range(1, g):
+        if span(start, k + 1) > width:
+            lines, start = lines + 1, k
+    if lines == 1:
+        return [0]
+    # balanced: least sum of squared slack over exactly `lines` lines, each fitting
+    prefer = (0.15 * width) ** 2  # a line ending mid-phrase costs this much slack squared
+
+    def cost(a: int, b: int) -> float:
+        w = span(a, b)
+        if w > width:
+            return math.inf
+        c = (width - w) ** 2
+        if b < g and not _punct(texts[groups[b - 1][-1]]):
+            c += prefer
+        return c
+
+    best = {(0, 0): (0.0, None)}
+    for n in range(1, lines + 1):
+        for b in range(1, g + 1):
+            options = [(best[(n - 1, a)][0] + cost(a, b), a) for a in range(b) if (n - 1, a) in best]
+            options = [o for o in options if o[0] < math.inf]
+            if options:
+                best[(n, b)] = min(options)
+    if (lines, g) not in best:
+        return None
+    starts, b, n = [], g, lines
+    while n > 0:
+        a = best[(n, b)][1]
+        starts.append(groups[a][0])
+        b, n = a, n - 1
+    return starts[::-1]
 
 
 def _lines_needed(words: list[str], font: str, px: float, width: float) -> int | None:
@@ -550,14 +647,23 @@ def ass_captions(cues: list[dict], width: int, height: int, box: tuple[int, int,
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
     ]
     for chunk in _chunks(cues, words_per_chunk):
-        texts = [_ass_escape(w.text) for w in chunk.words]
+        raw = [w.text for w in chunk.words]
+        texts = [_ass_escape(on_screen(t)) for t in raw]   # shown as read: 1.5×10⁻⁵, not 1.5e-5
+        chinese = bool(CJK_TEXT.search(join_tokens(raw)))
+        starts = None
         px = float(font_px)
         while px > 8:
-            need = _lines_needed(_wrap_units(chunk.words), name, px, inner_w)
+            if chinese:
+                starts = _line_starts(chunk, name, px, inner_w)
+                need = None if starts is None else len(starts)
+            else:
+                need = _lines_needed(_wrap_units(chunk.words), name, px, inner_w)
             if need is not None and need * px <= inner_h:
                 break
             px *= 0.9
         size_tag = "" if px == font_px else f"\\fs{int(px)}"
+        if chinese:
+            size_tag = "\\q2" + size_tag   # no wrapping of libass's own: the lines break where ours do
         first, last = round(chunk.start * 100), round(chunk.end * 100)
         bounds = [first]
         for w in chunk.words[1:]:
@@ -566,12 +672,22 @@ def ass_captions(cues: list[dict], width: int, height: int, box: tuple[int, int,
         for i in range(len(texts)):
             if bounds[i + 1] <= bounds[i]:
                 continue     # a word shorter than a centisecond: its neighbour shows instead
-            body = join_tokens(texts, [f"{{\\1c&H{hl}&}}{t}{{\\1c&H{base}&}}" if j == i else t
-                                       for j, t in enumerate(texts)])
+            body = _caption_line(raw, [f"{{\\1c&H{hl}&}}{t}{{\\1c&H{base}&}}" if j == i else t
+                                       for j, t in enumerate(texts)], starts)
             prefix = f"{{{size_tag}}}" if size_tag else ""
             lines.append(f"Dialogue: 0,{_ass_time(bounds[i])},{_ass_time(bounds[i + 1])},Caption,,0,0,0,,"
                          f"{prefix}{body}")
     return "\n".join(lines) + "\n"
+
+
+def _caption_line(raw: list[str], shown: list[str], starts: list[int] | None) -> str:
+    """The shown tokens joined as ``join_tokens`` joins them, with ``\\N`` before each line's first token."""
+    out = ""
+    for i, show in enumerate(shown):
+        if i:
+            out += "\\N" if starts and i in starts else _sep(raw[i - 1], raw[i])
+        out += show
+    return out
 
 
 def write_srt_chunks(cues: list[dict], dest: str | os.PathLike, *, words_per_chunk: int = 4) -> None:
@@ -579,6 +695,15 @@ def write_srt_chunks(cues: list[dict], dest: str | os.PathLike, *, words_per_chu
     subs = [srt.Subtitle(i, dt.timedelta(milliseconds=round(c.start * 1000)),
                          dt.timedelta(milliseconds=round(c.end * 1000)), c.text)
             for i, c in enumerate(_chunks(cues, words_per_chunk), start=1)]
+    write_atomically(str(dest), srt.compose(subs))
+
+
+def publish_srt(src: str | os.PathLike, dest: str | os.PathLike) -> None:
+    """A caption file copied for posting with its text as shown (``language.on_screen``): Manim writes a
+    lecture's .srt from the words the voice was given, where a number is in e-form (``1.47e-5``)."""
+    subs = list(srt.parse(Path(src).read_text(encoding="utf-8")))
+    for sub in subs:
+        sub.content = on_screen(sub.content)
     write_atomically(str(dest), srt.compose(subs))
 
 
