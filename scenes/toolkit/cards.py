@@ -14,6 +14,7 @@ from manim import (
 )
 from manim import Table as ManimTable
 
+from scenes import language
 from scenes.description import Card, FateMaps, NumberLine as LineCard, Swarm, Table
 from scenes.toolkit import palette
 from scenes.toolkit.mesh import OnePass, blit_image, frame_to_pixels, raw_pixels
@@ -23,7 +24,8 @@ WIDTH = 4.3  # a card's width in frame units before it is fitted to its slot
 
 
 def _text(words: str, size: int, color=palette.TEXT_COLOR, **kw) -> Text:
-    return Text(words, font_size=size, color=color, **kw)
+    """Every word and number of a card (titles, table cells, marks, fates): as a viewer reads it (``1.5×10⁻⁵``)."""
+    return Text(language.on_screen(words), font_size=size, color=color, **kw)
 
 
 def fate_rows(fates, size: int) -> VGroup:

@@ -13,6 +13,7 @@ from manim import (
 )
 
 from optmath import Trajectory
+from scenes import language
 from scenes.toolkit import palette
 from scenes.toolkit.glyphs import merge_glyphs
 
@@ -45,7 +46,7 @@ class UpdatePanel(VGroup):
         super().__init__()
         self.trajectory, self.step = trajectory, step
         opt = trajectory.optimizer
-        self.title = Text(label or trajectory.label, font_size=22, color=color or palette.TEXT_COLOR) \
+        self.title = Text(language.on_screen(label or trajectory.label), font_size=22, color=color or palette.TEXT_COLOR) \
             if title else VGroup()
         lines = opt.rule if values else opt.rule[-1:]
         self.rule = VGroup(*[MathTex(line, font_size=font_size, color=palette.TEXT_COLOR) for line in lines])
@@ -92,7 +93,8 @@ class UpdatePanel(VGroup):
         self.add_updater(lambda m: m._refresh())
 
     def _value_text(self, s: str) -> Text:
-        return merge_glyphs(Text(s, font=VALUE_FONT, font_size=18, color=palette.TEXT_COLOR))
+        # ``+1.23e-05`` is shown ``+1.23×10⁻⁵``: as wide as ``+0000.0000`` in the monospaced font
+        return merge_glyphs(Text(language.on_screen(s), font=VALUE_FONT, font_size=18, color=palette.TEXT_COLOR))
 
     def _stack(self) -> VGroup:
         return VGroup(*[m for m in (self.title, self.rule, self.table) if m.get_family()[1:] or m.has_points()])

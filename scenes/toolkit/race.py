@@ -163,10 +163,10 @@ class Legend(VGroup):
         self.notes = []
         for p in paths:
             swatch = Line(LEFT * 0.18, RIGHT * 0.18, stroke_width=6, color=p.racer.color).scale(font_size / 18)
-            text = Text(p.racer.text, font_size=font_size, color=palette.TEXT_COLOR)
+            text = Text(language.on_screen(p.racer.text), font_size=font_size, color=palette.TEXT_COLOR)
             row = VGroup(swatch, text).arrange(RIGHT, buff=0.15)
             status = self.status(p)
-            note = Text(status or " ", font_size=font_size - 2, color=palette.MARKER_COLOR)
+            note = Text(language.on_screen(status) or " ", font_size=font_size - 2, color=palette.MARKER_COLOR)
             if notes_below and status:
                 note.next_to(text, DOWN, buff=0.08, aligned_edge=LEFT)
             else:
