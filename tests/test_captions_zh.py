@@ -79,6 +79,12 @@ def test_jieba_finds_the_words_of_the_lecture():
     assert zh_words("plain text") == ["plain text"]
 
 
+def test_the_saddle_clip_s_first_caption_keeps_why_whole():
+    """The saddle clip's hook, 14 characters for 12-character chunks: it was 梯度下降为什 | 么会卡在鞍点上？"""
+    text = "梯度下降为什么会卡在鞍点上？"
+    assert [c.text for c in _chunks([_cue(text)], 12)] == ["梯度下降为什么", "会卡在鞍点上？"]
+
+
 def test_chunks_do_not_cut_a_word_either():
     """A cue longer than a chunk is split where a word ends, even when a word straddles the 12th character."""
     text = "梯度下降在这个狭长山谷里为什么总是来回振荡？"  # 为什么 spans characters 12 to 14
