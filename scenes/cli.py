@@ -144,10 +144,15 @@ def rendered_movie(media_dir: Path, seg, fmt: str, quality: str, voice: str, lan
     from scenes.pipeline.build import Store
     from scenes.pipeline.jobs import Job, Settings
 
-    mp4 = Store(Path(media_dir)).movie(Job(seg, fmt, Settings(quality, voice, short, lang)))
-    if not mp4.exists():
-        raise RuntimeError(f"no stored render of {seg.name} ({fmt}, -q {quality}, voice {voice}, {lang}) at {mp4}")
-    return mp4
+    job = Job(seg, fmt, Settings(quality, voice, short, lang))
+    mp4 = Store(Path(media_dir)).movie(job)
+    if mp4.exists():
+        return mp4
+    # rendered by another version of the code (the digest covers it): the newest with these settings
+    same = sorted(mp4.parent.glob(f"{seg.name}-{fmt}-{job.settings.tag()}-*.mp4"), key=lambda p: p.stat().st_mtime)
+    if not same:
+        raise RuntimeError(f"no stored render of {seg.name} ({fmt}, -q {quality}, voice {voice}, {lang}) in {mp4.parent}")
+    return same[-1]
 
 
 def cmd_list(_args) -> None:

@@ -126,7 +126,7 @@ def test_the_lecture_s_loss_plot_keeps_to_its_place_under_the_legend_and_stays_r
     race.step.set_value(race.steps)
     race.legend.update()
     legend = place_in(race.legend, LECTURE.legend, UP + RIGHT)
-    slot = LECTURE.plot
+    slot = LECTURE.loss
     slot = Rect(slot.left, slot.bottom, slot.right, min(slot.top, legend.get_bottom()[1] - 0.25))
     plot = LossPlot(race, font_size=LECTURE.legend_size)
     before = plot.width
@@ -152,3 +152,45 @@ def test_a_loss_plot_without_racers_or_beside_a_panel_is_refused():
     for show, words in ((Show("s", loss=True), "needs racers"), (Show("s", ("a",), panel="a", loss=True), "panel")):
         with pytest.raises(ValueError, match=words):
             Description("d", {"s": surf}, {"a": Run(t)}, [Beat("c", show)]).check()
+
+
+def _social_loss_beats():
+    from scenes.description import SOCIAL
+    from scenes.segments import SEGMENTS
+
+    return [(name, beat.cue) for name in SEGMENTS for beat in SEGMENTS[name].describe().beats_for(SOCIAL)
+            if beat.show.loss]
+
+
+@pytest.mark.parametrize("name, cue", _social_loss_beats())
+def test_the_clip_s_compact_loss_plot_sits_on_its_legend_in_the_safe_box_at_the_phone_s_type_size(name, cue):
+    """The 9:16 clip's key race: the compact plot right on top of the legend (the surface takes what is above),
+    inside the apps' safe box, its digits at least 40 px tall at 1080 wide, like every word of the clip."""
+    from manim import DOWN, LEFT, MathTex
+
+    from scenes.formats.layout import SOCIAL, Rect
+    from scenes.formats.player import place_in
+    from scenes.segments import SEGMENTS
+    from scenes.toolkit.loss_plot import LossPlot
+    from scenes.toolkit.race import Race, Racer
+    from scenes.toolkit.surface import LossSurface
+
+    d = SEGMENTS[name].describe()
+    beat = next(b for b in d.beats if b.cue == cue)
+    loss = LossSurface(d.surfaces[beat.show.surface], resolution=4)
+    race = Race(loss, [Racer(d.runs[k].trajectory, "#ffffff", d.runs[k].label(brief=True)) for k in beat.show.racers],
+                legend_font_size=SOCIAL.legend_size, notes_below=SOCIAL.notes_below)
+    race.step.set_value(race.steps)
+    race.legend.update()
+    legend = place_in(race.legend, SOCIAL.legend, DOWN + LEFT)
+    floor = legend.get_top()[1] + 0.12
+    slot = Rect(SOCIAL.loss.left, floor, SOCIAL.loss.right, floor + SOCIAL.loss.height)
+    plot = LossPlot(race, font_size=SOCIAL.legend_size, compact=True)
+    before = plot.width
+    place_in(plot, slot, DOWN)
+    box = Rect(plot.get_left()[0], plot.get_bottom()[1], plot.get_right()[0], plot.get_top()[1])
+    assert SOCIAL.safe.contains(box, tol=1e-6), (name, cue, box)
+    assert box.bottom > legend.get_top()[1]
+    cap = MathTex("f", font_size=round(SOCIAL.legend_size * 4 / 3)).height * 0.75 * plot.width / before * 135
+    assert cap >= 40, (name, cue, cap)  # f's height is about 4/3 of a capital's
+    assert plot.height <= 1.25 and box.top + 0.15 <= SOCIAL.surface_beside.top - 3.0, box  # the surface keeps 3+ units

@@ -62,6 +62,7 @@ class Layout:
         hook_title: the title is the clip's hook question (``hook_title`` in the narration file).
         card, surface_with_card: a card's place, wider than the panel's (a table of four columns, three
             maps side by side), and the surface's while it is up.
+        loss: the loss plot's place; in a stacked layout it sits right on the legend, the surface above it.
         cards: show a beat's card in the panel's place. The 9:16 panel slot is one unit tall: a number
             line or a table fitted there prints at a third of the legend's size, so the clip leaves
             cards out and its swarm legend carries the counts.
@@ -89,6 +90,7 @@ class Layout:
     cards: bool = True  # cards (number line, table, fate maps) take the panel's place; a phone has no room for them
     card: Rect | None = None  # where a card goes (default: the panel's place)
     surface_with_card: Rect | None = None  # where the surface is framed while a card is up
+    loss: Rect | None = None  # where loss against step goes beside a race (stacked: right above the legend)
 
     def surface_slot(self, overlays: bool, panel: bool = False, card: bool = False) -> Rect:
         if card and self.surface_with_card is not None:
@@ -115,6 +117,7 @@ LECTURE = Layout(
     surface_beside=Rect(-64 / 9 + _M, -3.8, 2.35, 2.45),
     card=Rect(0.6, -4 + _M, 64 / 9 - _M, 1.45),
     surface_with_card=Rect(-64 / 9 + _M, -3.8, 0.45, 2.45),
+    loss=Rect(2.5, -4 + _M, 64 / 9 - _M, 1.45),
     panel_values=True,
     title_size=34,
     legend_size=18,
@@ -137,6 +140,8 @@ SOCIAL = Layout(
     surface_beside=Rect(-4, 0.3, 4, 3.75),
     surface_with_panel=Rect(-4, 0.3, 4, 2.7),
     notes_below=True,
+    stacked=True,
+    loss=Rect(_SAFE.left, -1.95, _SAFE.right, -0.85),
     panel_values=False,
     title_size=60,
     legend_size=32,

@@ -217,9 +217,9 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             for path in self.race.paths:
                 curve = self.plot.track(path.racer.trajectory, self.race.step, path.racer.color)
                 self.camera.add_fixed_in_frame_mobjects(curve)
-        if show.loss and self.loss_plot is None and self.race is not None and self.layout.plot is not None:
-            self.loss_plot = self.place(LossPlot(self.race, font_size=self.layout.legend_size),
-                                        self.panel_slot(self.layout.plot), align=UP + RIGHT)
+        if show.loss and self.loss_plot is None and self.race is not None and self.layout.loss is not None:
+            self.loss_plot = self.place_loss_plot(LossPlot(self.race, font_size=self.layout.legend_size,
+                                                           compact=self.layout.stacked))
             fresh.append(self.loss_plot)
         if show.vectors and self.step_arrows is None and self.race is not None:
             path = self.race.paths[list(show.racers).index(show.vectors)]
@@ -360,6 +360,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
                     return under
             return slot
         top = above.get_bottom()[1] - 0.15 if above is not None else self.layout.surface_alone.top
+        if self.loss_plot is not None:
+            below = self.loss_plot  # it sits on the legend
         bottom = below.get_top()[1] + 0.15 if below is not None else self.layout.surface_alone.bottom
         return Rect(slot.left, bottom, slot.right, top)
 
@@ -465,6 +467,16 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         if legend is not None and self.layout.legend.bottom >= slot.top - 1e-9 and self.layout.legend.right > slot.left:
             slot = Rect(slot.left, slot.bottom, slot.right, min(slot.top, legend.get_bottom()[1] - 0.25))
         return slot
+
+    def place_loss_plot(self, plot: LossPlot) -> LossPlot:
+        """In the lecture's column under the legend; in a stacked (portrait) layout right on top of the
+        legend, at most as tall as its slot, so the surface above keeps the rest."""
+        slot = self.layout.loss
+        if not self.layout.stacked:
+            return self.place(plot, self.panel_slot(slot), align=UP + RIGHT)
+        legend = self.legend if self.legend is not None else self.swarm_legend
+        floor = legend.get_top()[1] + 0.12 if legend is not None else slot.bottom
+        return self.place(plot, Rect(slot.left, floor, slot.right, floor + slot.height), align=DOWN)
 
     def place_card(self, card):
         return self.place(merge_glyphs(card), self.panel_slot(self.layout.card),

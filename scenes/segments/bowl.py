@@ -187,7 +187,7 @@ def describe(short: bool = False) -> Description:
              claims=(zigzag, calmer, bound)),
         # the social clip: zig-zag against momentum, at the same effective rate
         Beat("social_hook", Show(S), formats=SHORT_FORM),
-        Beat("social_race", Show(S, ("sgd", "momentum")),
+        Beat("social_race", Show(S, ("sgd", "momentum"), loss=True),
              dict(steps=t["momentum"].steps, dist_m=dist("momentum"), dist_sgd=dist("sgd"), y_factor=fmt(y_factor)),
              camera=(TopDown(),), formats=SHORT_FORM, claims=(zigzag, fair, calmer, closer)),
         Beat("social_end", Show(S), camera=(Home(),), formats=SHORT_FORM, claims=(calmer,)),

@@ -238,7 +238,7 @@ def describe(short: bool = False) -> Description:
              formats=LONG_FORM, claims=(single, parts, lr_each, rms, shine, gone)),
         # the social clip: same name, different formula, and the step where it shows
         Beat("social_hook", Show(B), formats=SHORT_FORM),
-        Beat("social_race", Show(B, ("sutskever_s", "torch_s")),
+        Beat("social_race", Show(B, ("sutskever_s", "torch_s"), loss=True),
              dict(decay=schedule_numbers["decay"], gamma=schedule_numbers["gamma"], steps=schedule_numbers["steps"],
                   d_end=schedule_numbers["d_end"]),
              camera=(TopDown(),), formats=SHORT_FORM, claims=(rule, rule_v, single, decay_claim, brakes, coasts)),

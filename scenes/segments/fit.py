@@ -116,7 +116,7 @@ def describe(short: bool = False) -> Description:
              formats=LONG_FORM, claims=(decide,)),
         # the social clip: one landscape, the best fit and a local one
         Beat("social_hook", Show(C), formats=SHORT_FORM, claims=(same,)),
-        Beat("social_race", Show(C, ("sc_good", "sc_bad")),
+        Beat("social_race", Show(C, ("sc_good", "sc_bad"), loss=True),
              dict(good_start=point(GOOD_START), bad_start=point(BAD_START), f_good=fmt(good.z[good.last_finite]),
                   f_bad=fmt(bad.z[bad.last_finite])), camera=(Orbit(-30),), formats=SHORT_FORM,
              claims=(best_claim, finds, local)),

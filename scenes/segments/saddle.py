@@ -129,7 +129,7 @@ def describe(short: bool = False) -> Description:
                      Claim("grows", c.rate("ridge_sgd", "y", growth)), leaves)),
         # the social clip: a question, the one key moment, and back to the opening picture
         Beat("social_hook", Show(S), formats=SHORT_FORM),
-        Beat("social_race", Show(S, ("ridge_sgd", "ridge_adam")),
+        Beat("social_race", Show(S, ("ridge_sgd", "ridge_adam"), loss=True),
              dict(adam_y1=fmt(adam.xy[1, 1]), adam_exit=adam_exit, sgd_y=fmt(sgd.final[1]), steps=sgd.steps),
              camera=(Look(ESCAPE_VIEW[0], ESCAPE_VIEW[1]),), formats=SHORT_FORM, claims=(on_ridge, slow, leaves)),
         Beat("social_end", Show(S), camera=(Home(),), formats=SHORT_FORM, claims=(escapes,)),

@@ -17,6 +17,7 @@ from scenes.toolkit import palette
 from scenes.toolkit.race import Race, RacePath
 
 WIDTH, HEIGHT = 3.3, 1.9  # the plot's own size before it is fitted into its slot: labels keep the legend's type
+COMPACT_WIDTH, COMPACT_HEIGHT = 4.8, 0.75  # a phone's strip, at the phone's larger type
 
 
 def tex_number(value: float) -> str:
@@ -78,18 +79,23 @@ class LossCurve(VMobject):
 class LossPlot(VGroup):
     """The plot: a box, axes with ticks chosen by optmath, and a growing curve per racer of ``race``."""
 
-    def __init__(self, race: Race, font_size: int = 18):
+    def __init__(self, race: Race, font_size: int = 18, compact: bool = False):
+        """``compact``: a phone's strip under the surface, wide and low: the curves' shapes (who falls first,
+        who stalls) with the axis' name, no ticks (numbers at a phone's type size would take the surface's room)."""
         super().__init__()
         self.race = race
         self.axis: LossAxis = loss_axis([loss_curve(p.racer.trajectory, p.loss_surface.loss) for p in race.paths],
                                         race.steps)
+        if compact:  # MathTex digits stand lower than Text's capitals: a phone's 40 px floor needs 4/3 the size
+            font_size = round(font_size * 4 / 3)
         small = font_size
-        self.frame_box = Rectangle(width=WIDTH, height=HEIGHT, stroke_width=0)
+        width, height = (COMPACT_WIDTH, COMPACT_HEIGHT) if compact else (WIDTH, HEIGHT)
+        self.frame_box = Rectangle(width=width, height=height, stroke_width=0)
         self.x_axis = Line(self.frame_box.get_corner(DOWN + LEFT), self.frame_box.get_corner(DOWN + RIGHT))
         self.y_axis = Line(self.frame_box.get_corner(DOWN + LEFT), self.frame_box.get_corner(UP + LEFT))
         VGroup(self.x_axis, self.y_axis).set_stroke(palette.TEXT_COLOR, width=1.5, opacity=0.7)
         ticks = VGroup()
-        for value in self.axis.ticks:
+        for value in () if compact else self.axis.ticks:
             y = self._y(self.axis.height([value])[0])
             label = _tick_label(value, self.axis.log, small)
             label.next_to(np.array([self.frame_box.get_left()[0], y, 0.0]), LEFT, buff=0.1)
@@ -103,8 +109,14 @@ class LossPlot(VGroup):
         x_name.next_to(self.frame_box.get_bottom(), DOWN, buff=0.1)
         y_name = MathTex(r"f(x_k, y_k)" + (r"\ \ (\log)" if self.axis.log else ""), font_size=font_size,
                          color=palette.TEXT_COLOR)
-        y_name.next_to(self.frame_box, UP, buff=0.15, aligned_edge=LEFT)
-        self.labels = VGroup(ticks, zero, end, x_name, y_name)
+        if compact:  # the axis' name at its middle, between the two ticks: no row of its own above the box
+            y_name = MathTex("f" + (r"\ (\log)" if self.axis.log else ""), font_size=font_size,
+                             color=palette.TEXT_COLOR)
+            y_name.next_to(self.frame_box.get_left(), LEFT, buff=0.1)
+            self.labels = VGroup(y_name)
+        else:
+            y_name.next_to(self.frame_box, UP, buff=0.15, aligned_edge=LEFT)
+            self.labels = VGroup(ticks, zero, end, x_name, y_name)
         self.curves = VGroup(*[LossCurve(self, p) for p in race.paths])
         self.marks = VGroup(*[c.mark for c in self.curves])
         inner = VGroup(self.frame_box, self.x_axis, self.y_axis, self.labels)
