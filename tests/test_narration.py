@@ -48,6 +48,9 @@ def test_spoken_reads_signs_and_exponents():
     assert spoken("start at (-5, -2)") == "start at (minus 5, minus 2)"
     assert spoken("y = 1.0e-8") == "y = 1.0 times ten to the minus 8"
     assert spoken("x-1 and f(x) - 3") == "x-1 and f(x) - 3"
+    assert spoken("a rate of 2.5e6 (fmt's e-form from a million up)") == \
+        "a rate of 2.5 times ten to the 6 (fmt's e-form from a million up)"
+    assert spoken("the node e5 and 1e+06") == "the node e5 and 1 times ten to the 6"
 
 
 def test_shorten_keeps_the_first_words():

@@ -21,7 +21,7 @@ from manim import (
 )
 from manim_voiceover import VoiceoverScene
 
-from scenes import settings
+from scenes import language, settings
 from scenes.description import Beat, Description, FlyTo, Home, Look, Orbit, Show, TopDown
 from scenes.formats.layout import Layout, Rect
 from scenes.toolkit import manim_patches, palette
@@ -428,7 +428,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         return self.fix(place_in(mob, slot, align))
 
     def make_title(self, surf):
-        head = Text(self.script.hook_title if self.layout.hook_title else self.script.title, font_size=self.layout.title_size, color=palette.TEXT_COLOR, weight="BOLD")
+        head = Text(language.on_screen(self.script.hook_title if self.layout.hook_title else self.script.title),
+                    font_size=self.layout.title_size, color=palette.TEXT_COLOR, weight="BOLD")
         formula = MathTex("f(x, y) = " + surf.latex if surf.data is None else surf.latex,
                           font_size=self.layout.title_size, color=palette.TEXT_COLOR)
         card = merge_glyphs(VGroup(head, formula).arrange(DOWN, aligned_edge=LEFT, buff=0.15))

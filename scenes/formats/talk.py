@@ -20,6 +20,7 @@ from pathlib import Path
 from manim import DOWN, LEFT, FadeIn, ManimColor, Text, VGroup
 from manim_slides import Slide, ThreeDSlide
 
+from scenes import language
 from scenes.description import TALK as NAME
 from scenes.description import Beat
 from scenes.formats.layout import LECTURE
@@ -59,7 +60,7 @@ class TalkScene(FormatScene, ThreeDSlide):
         self.write_slide_audio()
 
     def title_slide(self) -> None:
-        card = Text(self.script.title, font_size=64, color=palette.TEXT_COLOR, weight="BOLD")
+        card = Text(language.on_screen(self.script.title), font_size=64, color=palette.TEXT_COLOR, weight="BOLD")
         self.fix(card)
         self.next_slide(notes=notes(self.script.title))
         self.slide_audio.append(None)

@@ -14,7 +14,9 @@ from pathlib import Path
 from scenes import language
 from scenes.media import probe
 from scenes.pipeline.manim_job import ROOT
-from scenes.publish import ass_captions, cover_png, finish_video, make_gif, make_webm, publish_file, write_srt_chunks
+from scenes.publish import (
+    ass_captions, cover_png, finish_video, make_gif, make_webm, publish_file, publish_srt, write_srt_chunks,
+)
 from scenes.talk_assets import converter_env
 from scenes.toolkit import palette
 
@@ -41,7 +43,7 @@ def publish_lecture_part(mp4: Path, dest: Path) -> list[Path]:
     srt_file = sidecar(mp4, ".srt")
     written = [dest]
     if srt_file is not None:
-        publish_file(srt_file, dest.with_suffix(".srt"))
+        publish_srt(srt_file, dest.with_suffix(".srt"))  # numbers as shown (1.47×10⁻⁵), not as the voice reads them
         written.append(dest.with_suffix(".srt"))
     finish_video(mp4, dest, loudness=LECTURE_LUFS)
     return written

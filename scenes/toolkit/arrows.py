@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from manim import Text, VGroup, VMobject
 
+from scenes import language
 from scenes.description import Arrows
 from scenes.toolkit import palette
 from scenes.toolkit.surface import LossSurface
@@ -47,7 +48,7 @@ class SurfaceArrows(VGroup):
             shaft, head, tip, back = surface_arrow(loss_surface, at, v, color)
             self.add(shaft, head)
             if k < len(arrows.labels):
-                label = Text(arrows.labels[k], font_size=font_size, color=color)
+                label = Text(language.on_screen(arrows.labels[k]), font_size=font_size, color=color)
                 label.set_stroke(palette.BACKGROUND, width=4, background=True)
                 label.move_to(tip + 0.45 * back + np.array([0.0, 0.0, 0.25]))
                 self.labels.add(label)

@@ -12,6 +12,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Line, MathTex, Rectangle, VGroup, VMobject
 
 from optmath.loss_curves import LossAxis, loss_axis, loss_curve
+from scenes import language
 from scenes.description import fmt
 from scenes.toolkit import palette
 from scenes.toolkit.race import Race, RacePath
@@ -22,11 +23,7 @@ COMPACT_WIDTH, COMPACT_HEIGHT = 4.8, 0.75  # a phone's strip, at the phone's lar
 
 def tex_number(value: float) -> str:
     """A value as ``fmt`` writes it, in LaTeX: ``1.47\\times10^{-5}``, never ``1.47e-5``."""
-    text = fmt(value)
-    if "e" in text:
-        mant, exp = text.split("e")
-        text = rf"{mant}\times10^{{{int(exp)}}}"
-    return text
+    return language.on_screen_tex(fmt(value))
 
 
 def _tick_label(value: float, log: bool, font_size: int) -> MathTex:

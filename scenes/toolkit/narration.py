@@ -49,6 +49,7 @@ def spoken(text: str) -> str:
     """Text as it should be read aloud: minus signs and scientific notation spelled out."""
     text = re.sub(r"(?<![\w)])-(\d)", r"minus \1", text)
     text = re.sub(r"(\d)e-0*(\d+)", r"\1 times ten to the minus \2", text)
+    text = re.sub(r"(\d)e\+?0*(\d+)\b", r"\1 times ten to the \2", text)  # fmt writes 2.5e6 from a million up
     return text
 
 
