@@ -108,8 +108,8 @@ def _loss_beats():
 @pytest.mark.parametrize("name, cue", _loss_beats())
 def test_the_lecture_s_loss_plot_keeps_to_its_place_under_the_legend_and_stays_readable(name, cue):
     """Placed as the lecture places it (under the legend, every 'diverged' note shown): inside the plot
-    slot, clear of the legend and of the surface, its type at least 13 px tall (capitals) at 1080p."""
-    from manim import RIGHT, UP, Text
+    slot, clear of the legend and of the surface, its digits at least 18 px tall at 1080p."""
+    from manim import RIGHT, UP, MathTex
 
     from scenes.formats.layout import LECTURE, Rect
     from scenes.formats.player import place_in
@@ -122,7 +122,7 @@ def test_the_lecture_s_loss_plot_keeps_to_its_place_under_the_legend_and_stays_r
     beat = next(b for b in d.beats if b.cue == cue)
     loss = LossSurface(d.surfaces[beat.show.surface], resolution=4)
     race = Race(loss, [Racer(d.runs[k].trajectory, "#ffffff", d.runs[k].label()) for k in beat.show.racers],
-                legend_font_size=LECTURE.legend_size)
+                legend_font_size=LECTURE.legend_size, legend_width=LECTURE.legend.width / LECTURE.legend_scale)
     race.step.set_value(race.steps)
     race.legend.update()
     legend = place_in(race.legend, LECTURE.legend, UP + RIGHT)
@@ -134,8 +134,8 @@ def test_the_lecture_s_loss_plot_keeps_to_its_place_under_the_legend_and_stays_r
     box = Rect(plot.get_left()[0], plot.get_bottom()[1], plot.get_right()[0], plot.get_top()[1])
     assert slot.contains(box, tol=1e-6), (name, cue, box)
     assert box.top < legend.get_bottom()[1] and box.left > LECTURE.surface_beside.right
-    cap = Text("H", font_size=LECTURE.legend_size).height * plot.width / before * 1080 / LECTURE.frame.height
-    assert cap >= 13, (name, cue, cap)
+    digit = MathTex("0", font_size=round(LECTURE.legend_size * 1.15)).height * plot.width / before * 1080 / LECTURE.frame.height
+    assert digit >= 18, (name, cue, digit)
     for curve, path in zip(plot.curves, race.paths):  # every curve inside the box at the race's end
         pts = corners(curve)
         assert (pts[:, 1] >= plot.frame_box.get_bottom()[1] - 1e-6).all()

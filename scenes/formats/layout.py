@@ -63,6 +63,8 @@ class Layout:
         card, surface_with_card: a card's place, wider than the panel's (a table of four columns, three
             maps side by side), and the surface's while it is up.
         loss: the loss plot's place; in a stacked layout it sits right on the legend, the surface above it.
+        legend_scale: the least a race's legend is scaled to fit its slot; a longer row wraps (its note on a
+            line of its own, its configuration between hyperparameters) so its words keep their size.
         cards: show a beat's card in the panel's place. The 9:16 panel slot is one unit tall: a number
             line or a table fitted there prints at a third of the legend's size, so the clip leaves
             cards out and its swarm legend carries the counts.
@@ -91,6 +93,7 @@ class Layout:
     card: Rect | None = None  # where a card goes (default: the panel's place)
     surface_with_card: Rect | None = None  # where the surface is framed while a card is up
     loss: Rect | None = None  # where loss against step goes beside a race (stacked: right above the legend)
+    legend_scale: float | None = None  # the least a legend may be scaled to fit; wider rows wrap instead
 
     def surface_slot(self, overlays: bool, panel: bool = False, card: bool = False) -> Rect:
         if card and self.surface_with_card is not None:
@@ -109,7 +112,7 @@ LECTURE = Layout(
     frame=Rect(-64 / 9, -4, 64 / 9, 4),
     safe=Rect(-64 / 9 + _M, -4 + _M, 64 / 9 - _M, 4 - _M),
     title=Rect(-64 / 9 + _M, 2.45, 0.6, 4 - _M),
-    legend=Rect(2.5, 1.6, 64 / 9 - _M, 4 - _M),
+    legend=Rect(2.5, 0.2, 64 / 9 - _M, 4 - _M),  # from the top down: what it leaves below, the panel or plot takes
     panel=Rect(2.5, -4 + _M, 64 / 9 - _M, 1.45),
     plot=Rect(2.5, -4 + _M, 64 / 9 - _M, 1.45),
     captions=None,  # the lecture ships its captions as an .srt beside the video
@@ -118,6 +121,7 @@ LECTURE = Layout(
     card=Rect(0.6, -4 + _M, 64 / 9 - _M, 1.45),
     surface_with_card=Rect(-64 / 9 + _M, -3.8, 0.45, 2.45),
     loss=Rect(2.5, -4 + _M, 64 / 9 - _M, 1.45),
+    legend_scale=0.74,  # legend type (18) has 24.6 px capitals at 1080p: never under 18 px
     panel_values=True,
     title_size=34,
     legend_size=18,

@@ -443,8 +443,9 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         colors = palette.race_colors([(run.optimizer, run.variant) for run in runs])
         racers = [Racer(run.trajectory, color, run.label(brief=self.layout.brief_labels))
                   for run, color in zip(runs, colors)]
+        wrap = self.layout.legend.width / self.layout.legend_scale if self.layout.legend_scale else None
         race = Race(self.loss, racers, camera=self.camera, legend_font_size=self.layout.legend_size,
-                    notes_below=self.layout.notes_below)
+                    notes_below=self.layout.notes_below, legend_width=wrap)
         self.in_front(race)
         for p in race.paths:
             self.add_fixed_orientation_mobjects(p.dot, p.marker)
@@ -465,7 +466,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         """The update panel's place (or a card's); in the lecture's column, from right under the legend's last row."""
         slot = slot or self.layout.panel
         legend = self.legend if self.legend is not None else self.swarm_legend
-        if legend is not None and self.layout.legend.bottom >= slot.top - 1e-9 and self.layout.legend.right > slot.left:
+        if legend is not None and self.layout.legend.top > slot.top and self.layout.legend.right > slot.left:
             slot = Rect(slot.left, slot.bottom, slot.right, min(slot.top, legend.get_bottom()[1] - 0.25))
         return slot
 

@@ -148,6 +148,31 @@ class RacePath(VGroup):
             vmob.set_stroke(opacity=vmob.base_opacity)
 
 
+def wrap(text: str, share: float) -> str:
+    """``text`` in lines of about ``share`` of its length, broken only before a top-level bracket or after a
+    comma between hyperparameters (``Adam (lr=0.05,`` / ``betas=(0.9, 0.999))``, never inside ``(0.9, 0.999)``);
+    its own line breaks are kept."""
+    out = []
+    for line in text.split("\n"):
+        cuts, depth = [], 0  # where the line may break (the next line starts there), in the whole line
+        for i, ch in enumerate(line):
+            if ch == " " and line[i + 1:i + 2] == "(" and depth == 0:
+                cuts.append(i + 1)
+            depth += (ch == "(") - (ch == ")")
+            if ch == "," and depth <= 1 and line[i + 1:i + 2] == " ":
+                cuts.append(i + 2)
+        limit = max(8, int(len(line) * share))
+        start = 0
+        while len(line) - start > limit:
+            fits = [c for c in cuts if start < c <= start + limit]
+            if not fits:
+                break
+            out.append(line[start:fits[-1]].rstrip())
+            start = fits[-1]
+        out.append(line[start:])
+    return "\n".join(out)
+
+
 class Legend(VGroup):
     """One row per racer: colour, configuration, and what became of it.
 
@@ -156,18 +181,30 @@ class Legend(VGroup):
     family never changes while an animation holds it.
     """
 
-    def __init__(self, paths: list[RacePath], font_size: int = 18, notes_below: bool = False):
+    def __init__(self, paths: list[RacePath], font_size: int = 18, notes_below: bool = False,
+                 max_width: float | None = None):
+        """``max_width``: a row wider than this (a long configuration and its "diverged at step k") takes
+        its note onto a line of its own and then wraps its label between hyperparameters, rather than
+        shrinking the whole legend until every word is small."""
         super().__init__()
         self.paths = paths
         self.rows = VGroup()
         self.notes = []
         for p in paths:
             swatch = Line(LEFT * 0.18, RIGHT * 0.18, stroke_width=6, color=p.racer.color).scale(font_size / 18)
-            text = Text(language.on_screen(p.racer.text), font_size=font_size, color=palette.TEXT_COLOR)
-            row = VGroup(swatch, text).arrange(RIGHT, buff=0.15)
+            words = language.on_screen(p.racer.text)
+            text = Text(words, font_size=font_size, color=palette.TEXT_COLOR)
             status = self.status(p)
             note = Text(language.on_screen(status) or " ", font_size=font_size - 2, color=palette.MARKER_COLOR)
-            if notes_below and status:
+            below = notes_below
+            if max_width is not None:
+                room = max_width - swatch.width - 0.15
+                below = below or (bool(status) and text.width + 0.2 + note.width > room)
+                if text.width > room:
+                    text = Text(wrap(words, room / text.width), font_size=font_size, color=palette.TEXT_COLOR)
+            row = VGroup(swatch, text).arrange(RIGHT, buff=0.15, aligned_edge=UP)
+            swatch.align_to(text[0], UP).shift(DOWN * (text[0].height / 2 - swatch.height / 2))
+            if below and status:
                 note.next_to(text, DOWN, buff=0.08, aligned_edge=LEFT)
             else:
                 note.next_to(text, RIGHT, buff=0.2)
@@ -198,11 +235,11 @@ class Race(VGroup):
     """Several racers on one surface with a shared step tracker and a legend."""
 
     def __init__(self, loss_surface: LossSurface, racers: list[Racer], step: ValueTracker | None = None,
-                 camera=None, legend_font_size: int = 18, notes_below: bool = False):
+                 camera=None, legend_font_size: int = 18, notes_below: bool = False, legend_width: float | None = None):
         super().__init__()
         self.step = step or ValueTracker(0)
         self.paths = [RacePath(loss_surface, r, self.step, camera) for r in racers]
-        self.legend = Legend(self.paths, font_size=legend_font_size, notes_below=notes_below)
+        self.legend = Legend(self.paths, font_size=legend_font_size, notes_below=notes_below, max_width=legend_width)
         self.add(*self.paths)
 
     @property
