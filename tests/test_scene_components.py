@@ -116,3 +116,30 @@ def test_mesh_resolution_follows_the_surfaces_detail():
     sincos = detail_resolution(optmath.get_surface("fit-sincos"), 32)
     assert sincos == 64 == detail_resolution(optmath.get_surface("fit-sincos"), 32, most=64)
     assert LossSurface(optmath.get_surface("fit-sincos")).resolution == sincos
+
+
+def test_a_peak_inside_the_plot_gets_a_lid_not_a_hole():
+    """Issue 18: the model-fitting landscape's central hill rises above the z-range and was cut away, a black
+    hole in the middle of the surface. A peak that does not reach the plot's edge keeps its faces, flat at the
+    top of the range (where the paths ride too); walls at the edge are still cut on their level line."""
+    from scenes.toolkit.surface import _peak_inside
+
+    loss = LossSurface(optmath.get_surface("fit-sincos"), resolution=48)
+    (x0, x1), (y0, y1) = loss.loss.domain
+    xs, ys = np.linspace(x0, x1, 49), np.linspace(y0, y1, 49)
+    X, Y = np.meshgrid(xs, ys, indexing="ij")
+    F = loss.scale(loss.loss.f(X, Y))
+    peak = _peak_inside(F, loss.z_range[1])
+    assert peak.any() and not peak[[0, -1], :].any() and not peak[:, [0, -1]].any()
+    faces = {frozenset(row[:n]) for row, n in zip(loss.mesh.faces, loss.mesh.counts)}
+    for i, j in zip(*np.nonzero(peak)):
+        i, j = min(i, 47), min(j, 47)  # the quad at the grid point's lower corner
+        quad = frozenset(int(v) for v in (i * 49 + j, (i + 1) * 49 + j, (i + 1) * 49 + j + 1, i * 49 + j + 1))
+        assert quad in faces, (i, j)
+    tops = loss.mesh.points[[i * 49 + j for i, j in zip(*np.nonzero(peak))]]
+    assert np.allclose(tops[:, 2], loss.axes.c2p(0, 0, loss.z_range[1])[2])  # the lid is flat at the range's top
+    # a wall at the edge (the bowl's) is still cut, not capped
+    bowl = LossSurface(optmath.get_surface("bowl"), resolution=16)
+    assert not _peak_inside(bowl.loss.f(*np.meshgrid(np.linspace(*bowl.loss.domain[0], 17),
+                                                     np.linspace(*bowl.loss.domain[1], 17), indexing="ij")),
+                            bowl.z_range[1]).any()

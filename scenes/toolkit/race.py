@@ -202,8 +202,9 @@ class Legend(VGroup):
                 below = below or (bool(status) and text.width + 0.2 + note.width > room)
                 if text.width > room:
                     text = Text(wrap(words, room / text.width), font_size=font_size, color=palette.TEXT_COLOR)
-            row = VGroup(swatch, text).arrange(RIGHT, buff=0.15, aligned_edge=UP)
-            swatch.align_to(text[0], UP).shift(DOWN * (text[0].height / 2 - swatch.height / 2))
+            row = VGroup(swatch, text).arrange(RIGHT, buff=0.15)
+            if "\n" in text.text:  # a wrapped row: the swatch beside its first line
+                swatch.set_y(text.get_top()[1] - Text("Ag", font_size=font_size).height / 2)
             if below and status:
                 note.next_to(text, DOWN, buff=0.08, aligned_edge=LEFT)
             else:

@@ -64,7 +64,7 @@ def clip_faces(X: np.ndarray, Y: np.ndarray, F: np.ndarray, lo: float, hi: float
     with np.errstate(invalid="ignore"):
         inside = np.isfinite(f) & (f >= lo) & (f <= hi)
     finite = np.isfinite(f)[quads].all(axis=1)
-    whole = inside[quads].all(axis=1)
+    whole = inside[quads].all(axis=1) | (finite & _peak_inside(F, hi).ravel()[quads].any(axis=1))
     gone = ~finite | (f[quads] > hi).all(axis=1) | (f[quads] < lo).all(axis=1)
     verts = [np.column_stack([X.ravel(), Y.ravel(), np.clip(f, lo, hi)])]
     extra: list = []
@@ -88,6 +88,22 @@ def clip_faces(X: np.ndarray, Y: np.ndarray, F: np.ndarray, lo: float, hi: float
     width = max(counts, default=4)
     padded = np.array([row + [row[-1]] * (width - len(row)) for row in faces], int).reshape(-1, width)
     return np.vstack(verts), padded, np.array(counts, int)
+
+
+def _peak_inside(F: np.ndarray, hi: float) -> np.ndarray:
+    """Grid points above ``hi`` on a peak that does not reach the plot's edge. Cut away like a wall at the
+    edge, such a peak left a hole in the middle of the surface (the model-fitting landscape's central hill):
+    its faces are kept whole, flat at ``hi`` where they are above it, a lid the paths ride on too
+    (``LossSurface.height`` clips the same way)."""
+    from scipy import ndimage
+
+    with np.errstate(invalid="ignore"):
+        above = np.isfinite(F) & (F > hi)
+    labels, n = ndimage.label(above)
+    if n == 0:
+        return above
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    return above & ~np.isin(labels, edge[edge > 0])
 
 
 def bilinear(grid: np.ndarray, fx: np.ndarray, fy: np.ndarray) -> np.ndarray:
