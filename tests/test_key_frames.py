@@ -151,3 +151,23 @@ def test_basins_particles_and_fate_maps(scene):
     scene.add(loss, SwarmPaths(loss, swarm, ValueTracker(6)))
     card = FateMapsCard(FateMaps((("SGD", fate), ("again", fate[::-1])), fates)).to_corner(UP + RIGHT, buff=0.3)
     scene.add_fixed_in_frame_mobjects(card)
+
+
+@frames_comparison(base_scene=ThreeDScene)
+def test_momentum_race_with_its_loss_plot_and_the_step_as_vectors(scene):
+    """Issue 18's two figures in one frame: loss against step beside the race (log axis, one curve per racer
+    up to the head), and momentum's step at its head: the gradient step and the buffer's share tip to tail."""
+    from scenes.toolkit.loss_plot import LossPlot
+    from scenes.toolkit.step_arrows import StepArrows
+
+    runs = [optmath.trajectory("bowl", "sgd", (-5.0, -2.0), 30, lr=0.4),
+            optmath.trajectory("bowl", "momentum", (-5.0, -2.0), 30, lr=0.08, momentum=0.8)]
+    loss, race = _stage(scene, "bowl", runs, step=6.5)
+    arrows = StepArrows(race.paths[1])
+    scene.add(arrows)
+    scene.add_fixed_orientation_mobjects(*arrows.labels)
+    plot = LossPlot(race).to_corner(UP + RIGHT, buff=0.3)
+    scene.add_fixed_in_frame_mobjects(plot)
+    arrows.update()
+    for curve in plot.curves:
+        curve.follow()

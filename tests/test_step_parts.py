@@ -84,3 +84,11 @@ def test_the_drawing_scale_is_round_and_keeps_the_longest_arrow_within_its_share
     longest = max(np.linalg.norm(v) for v in (parts[0].gradient, parts[0].step, parts[0].direction))
     assert longest * scale <= 0.2 * 3.0 and longest * scale * 2.5 > 0.2 * 3.0
     assert scale / 10 ** np.floor(np.log10(scale)) in (1, 2, 5)
+
+
+def test_plain_descent_s_step_is_its_gradient_step():
+    t = optmath.trajectory("cubic", "sgd", (1.0, -0.5), 10, lr=0.1)
+    for k in (1, 5, 10):
+        p = step_parts(t, k)
+        assert p.momentum is None and p.stretch is None
+        assert np.allclose(p.gradient, p.step, rtol=1e-12, atol=1e-15)
