@@ -148,3 +148,40 @@ def test_lecture_cards_keep_to_their_place_and_stay_readable(name):
         assert box.left >= LECTURE.surface_with_card.right and box.top <= LECTURE.title.bottom
         cap = Text("H", font_size=LECTURE.legend_size).height * card.width / before * 1080 / LECTURE.frame.height
         assert cap >= 18, (name, beat.cue, cap)
+
+
+@pytest.mark.parametrize("name", _segments())
+def test_lecture_panels_keep_their_numbers_readable_under_the_legend(name):
+    """The update panel as the lecture places it: under the legend (brief labels beside a panel, which names its
+    run in full, wrapped when long), inside its slot, its live numbers and title at least 18 px tall at 1080p
+    (a panel in the fine print read at 13 px)."""
+    from manim import RIGHT, UP
+
+    from scenes.description import LECTURE as LECTURE_FORMAT
+    from scenes.formats.player import place_in
+    from scenes.segments import SEGMENTS
+    from scenes.toolkit.panel import VALUE_FONT, UpdatePanel
+    from scenes.toolkit.race import Race, Racer
+    from scenes.toolkit.surface import LossSurface
+
+    d = SEGMENTS[name].describe()
+    for beat in d.beats_for(LECTURE_FORMAT):
+        if beat.show.panel is None:
+            continue
+        loss = LossSurface(d.surfaces[beat.show.surface], resolution=4)
+        race = Race(loss, [Racer(d.runs[k].trajectory, "#ffffff", d.runs[k].label(brief=True)) for k in beat.show.racers],
+                    legend_font_size=LECTURE.legend_size, legend_width=LECTURE.legend.width / LECTURE.legend_scale)
+        race.step.set_value(race.steps)
+        race.legend.update()
+        legend = place_in(race.legend, LECTURE.legend, UP + RIGHT)
+        slot = Rect(LECTURE.panel.left, LECTURE.panel.bottom, LECTURE.panel.right,
+                    min(LECTURE.panel.top, legend.get_bottom()[1] - 0.25))
+        run = d.runs[beat.show.panel]
+        panel = UpdatePanel(run.trajectory, race.step, font_size=LECTURE.rule_size, label=run.label())
+        before = panel.width
+        place_in(panel, slot, UP + RIGHT)
+        box = Rect(panel.get_left()[0], panel.get_bottom()[1], panel.get_right()[0], panel.get_top()[1])
+        assert slot.contains(box, tol=1e-6), (name, beat.cue, box)
+        scale = panel.width / before * 1080 / LECTURE.frame.height
+        assert Text("H", font=VALUE_FONT, font_size=18).height * scale >= 18, (name, beat.cue, scale)
+        assert Text("H", font_size=22).height * scale >= 18, (name, beat.cue, scale)

@@ -206,7 +206,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             spent += self.reveal_surface(show.surface, total)
         fresh = []
         if show.racers and self.race is None:
-            self.race = self.make_race(show.racers)
+            # beside the update panel (which names its run in full) the legend names each run briefly
+            self.race = self.make_race(show.racers, brief=self.layout.brief_labels or show.panel is not None)
             self.legend = self.place_legend(self.race)
             self.add(self.race)
             fresh.append(self.legend)
@@ -438,10 +439,10 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         backdrop = BackgroundRectangle(card, color=palette.BACKGROUND, fill_opacity=0.85, buff=0.08)
         return self.place(VGroup(backdrop, card), self.layout.title)
 
-    def make_race(self, keys) -> Race:
+    def make_race(self, keys, brief: bool = False) -> Race:
         runs = [self.desc.runs[key] for key in keys]
         colors = palette.race_colors([(run.optimizer, run.variant) for run in runs])
-        racers = [Racer(run.trajectory, color, run.label(brief=self.layout.brief_labels))
+        racers = [Racer(run.trajectory, color, run.label(brief=brief))
                   for run, color in zip(runs, colors)]
         wrap = self.layout.legend.width / self.layout.legend_scale if self.layout.legend_scale else None
         race = Race(self.loss, racers, camera=self.camera, legend_font_size=self.layout.legend_size,

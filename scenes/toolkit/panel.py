@@ -16,6 +16,7 @@ from optmath import Trajectory
 from scenes import language
 from scenes.toolkit import palette
 from scenes.toolkit.glyphs import merge_glyphs
+from scenes.toolkit.wrap import wrap
 
 VALUE_FONT = "DejaVu Sans Mono"
 
@@ -46,8 +47,12 @@ class UpdatePanel(VGroup):
         super().__init__()
         self.trajectory, self.step = trajectory, step
         opt = trajectory.optimizer
-        self.title = Text(language.on_screen(label or trajectory.label), font_size=22, color=color or palette.TEXT_COLOR) \
-            if title else VGroup()
+        self.title = VGroup()
+        if title:
+            words = language.on_screen(label or trajectory.label)
+            self.title = Text(words, font_size=22, color=color or palette.TEXT_COLOR)
+            if self.title.width > width:  # a long configuration wraps between hyperparameters, not shrinks the panel
+                self.title = Text(wrap(words, width / self.title.width), font_size=22, color=color or palette.TEXT_COLOR)
         lines = opt.rule if values else opt.rule[-1:]
         self.rule = VGroup(*[MathTex(line, font_size=font_size, color=palette.TEXT_COLOR) for line in lines])
         self.rule.arrange(DOWN, aligned_edge=LEFT, buff=0.18)
