@@ -185,3 +185,27 @@ def test_lecture_panels_keep_their_numbers_readable_under_the_legend(name):
         scale = panel.width / before * 1080 / LECTURE.frame.height
         assert Text("H", font=VALUE_FONT, font_size=18).height * scale >= 18, (name, beat.cue, scale)
         assert Text("H", font_size=22).height * scale >= 18, (name, beat.cue, scale)
+
+
+@pytest.mark.parametrize("name", _segments())
+def test_a_clip_s_card_is_its_key_words_at_the_phone_s_type_size(name):
+    """Issue 18: the clip left cards out (fitted into its one-unit slot a number line printed at a third of the
+    legend's size). Now a card's key words (a line's marks, a table's best row) sit in the panel's place, inside
+    the apps' safe box, at 40 px or more."""
+    from scenes.description import SOCIAL as SOCIAL_FORMAT
+    from scenes.formats.player import place_in
+    from scenes.segments import SEGMENTS
+    from scenes.toolkit.cards import PhoneCard, phone_words
+
+    d = SEGMENTS[name].describe()
+    for beat in d.beats_for(SOCIAL_FORMAT):
+        if beat.show.card is None:
+            continue
+        card = d.cards[beat.show.card]
+        assert phone_words(card), (name, beat.cue)
+        mob = PhoneCard(card, font_size=SOCIAL.legend_size, width=SOCIAL.panel.width)
+        before = mob.width
+        place_in(mob, SOCIAL.panel)
+        box = Rect(mob.get_left()[0], mob.get_bottom()[1], mob.get_right()[0], mob.get_top()[1])
+        assert SOCIAL.safe.contains(box, tol=1e-6) and SOCIAL.panel.contains(box, tol=1e-6), (name, beat.cue, box)
+        assert _cap_height_px(Text("H", font_size=SOCIAL.legend_size)) * mob.width / before >= 40, (name, beat.cue)

@@ -90,6 +90,7 @@ class Layout:
     brief_labels: bool = False  # legend rows name the optimizer and its lr only
     hook_title: bool = False  # the title is the clip's hook question, not the segment's name
     cards: bool = True  # cards (number line, table, fate maps) take the panel's place; a phone has no room for them
+    phone_cards: bool = False  # instead, a card's key words on one line at the phone's type size (PhoneCard)
     card: Rect | None = None  # where a card goes (default: the panel's place)
     surface_with_card: Rect | None = None  # where the surface is framed while a card is up
     loss: Rect | None = None  # where loss against step goes beside a race (stacked: right above the legend)
@@ -153,6 +154,7 @@ SOCIAL = Layout(
     brief_labels=True,
     hook_title=True,
     cards=False,
+    phone_cards=True,
 )
 
 LAYOUTS = {"lecture": LECTURE, "social": SOCIAL}

@@ -26,7 +26,7 @@ from scenes.description import Beat, Description, FlyTo, Home, Look, Orbit, Show
 from scenes.formats.layout import Layout, Rect
 from scenes.toolkit import manim_patches, palette
 from scenes.toolkit.arrows import SurfaceArrows
-from scenes.toolkit.cards import SwarmLegend, make_card
+from scenes.toolkit.cards import PhoneCard, SwarmLegend, make_card
 from scenes.toolkit.glyphs import merge_glyphs
 from scenes.toolkit.fit_plot import FitPlot
 from scenes.toolkit.loss_plot import LossPlot
@@ -241,6 +241,10 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             fresh.append(self.swarm_legend)
         if show.card and self.card is None and self.layout.panel is not None and self.layout.cards:
             self.card = self.place_card(make_card(self.desc.cards[show.card], font_size=self.layout.legend_size))
+            fresh.append(self.card)
+        elif show.card and self.card is None and self.layout.phone_cards:
+            self.card = self.place(PhoneCard(self.desc.cards[show.card], font_size=self.layout.legend_size,
+                                             width=self.layout.panel.width), self.layout.panel)
             fresh.append(self.card)
         if show.arrows and self.arrows is None:
             self.arrows = SurfaceArrows(self.loss, self.desc.arrows[show.arrows], font_size=self.layout.legend_size + 4)

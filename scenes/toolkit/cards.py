@@ -184,6 +184,40 @@ class FateMapsCard(Group):
         self.arrange(DOWN, aligned_edge=LEFT, buff=0.2)
 
 
+def phone_words(card: Card) -> list[tuple[str, str]]:
+    """A card in the few words a phone screen can hold, each with its colour's fate kind: a number line's
+    marks (``2/λmax = 0.5``), a table's highlighted row (``Adam · 0.01 · 3.1×10⁻⁴``), fate maps' headings."""
+    if isinstance(card, LineCard):
+        return [(m.words, m.kind) for m in card.marks]
+    if isinstance(card, Table):
+        rows = [card.rows[i] for i in card.highlight] or list(card.rows[:1])
+        return [(" · ".join(row), "good") for row in rows]
+    if isinstance(card, FateMaps):
+        return [(heading, "good") for heading, _ in card.maps]
+    raise TypeError(f"unknown card {card!r}")
+
+
+class PhoneCard(VGroup):
+    """A card for the 9:16 clip: its key words on one line (two if they must) at the phone's type size.
+
+    The lecture's cards (a number line with ticks, a table of four columns) fitted into the clip's slot one
+    unit tall printed at a third of the legend's size; this keeps the words large and leaves the rest."""
+
+    def __init__(self, card: Card, font_size: int = 32, width: float = 6.4):
+        super().__init__()
+        pieces = [_text(words, font_size, color=palette.fate_color(kind) if kind != "good" else palette.TEXT_COLOR)
+                  for words, kind in phone_words(card)]
+        rows, row = VGroup(), VGroup()
+        for piece in pieces:
+            if len(row) and row.width + 0.5 + piece.width > width:
+                rows.add(row.arrange(RIGHT, buff=0.5))
+                row = VGroup()
+            row.add(piece)
+        if len(row):
+            rows.add(row.arrange(RIGHT, buff=0.5))
+        self.add(rows.arrange(DOWN, aligned_edge=LEFT, buff=0.15))
+
+
 def make_card(card: Card, font_size: int = 18):
     if isinstance(card, LineCard):
         return LrLine(card, font_size)
