@@ -23,6 +23,9 @@ from scenes.toolkit.race import RacePath
 COLORS = {"gradient": palette.OKABE_ITO["yellow"], "momentum": palette.OKABE_ITO["reddish_purple"],
           "step": "#FFFFFF"}
 WIDTH = 4.0
+# each label at its own height above its tip: on a short step the three tips are close, and labels at one
+# height lay over each other (seen at 1080p in the bowl's momentum beat)
+LABEL_LIFT = {"step": 0.55, "momentum": 0.2, "gradient": -0.3}
 HEAD = 0.14
 
 
@@ -100,5 +103,5 @@ class StepArrows(VGroup):
             self.shafts[name].set_stroke(opacity=1.0 if seen else 0.0)
             self.heads[name].set_fill(opacity=1.0 if seen else 0.0)
             label = self.label[name]
-            label.move_to(tip + 0.2 * back + np.array([0.0, 0.0, -0.3 if name == "gradient" else 0.3]))
+            label.move_to(tip + 0.2 * back + np.array([0.0, 0.0, LABEL_LIFT[name]]))
             label.set_opacity(1.0 if seen else 0.0)
