@@ -26,7 +26,6 @@ import numpy as np
 from optmath.trajectory import Trajectory
 
 MOMENTUM_FAMILY = ("sgd", "momentum", "nesterov")
-ADAPTIVE = ("rmsprop", "adam")
 
 
 @dataclass(frozen=True)
@@ -83,12 +82,12 @@ def step_parts(traj: Trajectory, k: int) -> StepParts:
         b = traj.state["b"]
         # heavy ball: step = -lr (g + mu b_{k-1}) (from the second update: the first buffer is g itself);
         # Nesterov: step = -lr (g + mu b_k)
-        if hyper.get("nesterov"):
+        if float(hyper.get("dampening", 0.0)) != 0:
+            momentum = step - gradient  # dampening scales the gradient inside the buffer: the remainder
+        elif hyper.get("nesterov"):
             momentum = -lr * mu * b[k]
         else:
             momentum = -lr * mu * b[k - 1] if k > 1 else np.zeros(2)
-        if float(hyper.get("dampening", 0.0)) != 0:
-            momentum = step - gradient  # dampening scales the gradient inside the buffer: the remainder
         return StepParts(k, at, lr, gradient, step, momentum=momentum)
     if name == "rmsprop" and no_decay and not hyper.get("centered") and float(hyper.get("momentum", 0.0)) == 0:
         stretch = 1.0 / (np.sqrt(traj.state["v"][k]) + float(hyper["eps"]))

@@ -372,11 +372,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
 
     def framed_zoom(self, slot: Rect) -> float:
         """How large the surface is drawn in ``slot`` from the current camera (a larger zoom, a larger picture)."""
-        cam = self.cam
-        focus = None if cam.focus is None else self.loss.point(*cam.focus)
-        zoom, _ = frame(self.loss.bounding_corners(), cam.phi * DEGREES, cam.theta * DEGREES, slot.center,
-                        (slot.width, slot.height), focus=focus, zoom_factor=cam.zoom)
-        return float(zoom)
+        return float(self.camera_args(self.cam, slot)["zoom"])
 
     def turn(self, start: CameraState, end: CameraState, start_slot: Rect, end_slot: Rect, added_anims,
              run_time: float) -> None:
@@ -398,7 +394,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             angles = dict(phi=lerp(start.phi, end.phi, t), theta=lerp(start.theta, end.theta, t),
                           zoom=lerp(start.zoom, end.zoom, t))
             a = self.camera_args(CameraState(focus=start.focus, **angles), slot)
-            b = self.camera_args(CameraState(focus=end.focus, **angles), slot)
+            b = a if end.focus == start.focus else self.camera_args(CameraState(focus=end.focus, **angles), slot)
             self.set_camera_orientation(phi=a["phi"], theta=a["theta"], zoom=lerp(a["zoom"], b["zoom"], t),
                                         frame_center=lerp(np.asarray(a["frame_center"]), np.asarray(b["frame_center"]), t))
 

@@ -14,11 +14,11 @@ from manim import (
 )
 from manim import Table as ManimTable
 
+from optmath.loss_curves import nice_step
 from scenes import language
 from scenes.description import Card, FateMaps, NumberLine as LineCard, Swarm, Table
 from scenes.toolkit import palette
 from scenes.toolkit.mesh import OnePass, blit_image, frame_to_pixels, raw_pixels
-from scenes.toolkit.surface import nice_step
 
 WIDTH = 4.3  # a card's width in frame units before it is fitted to its slot
 

@@ -86,35 +86,12 @@ class LossPlot(VGroup):
         # MathTex digits stand lower than Text's capitals at one font size: a phone's 40 px floor needs 4/3
         # of the legend's size, the lecture's 18 px floor 1.15 of it
         font_size = round(font_size * (4 / 3 if compact else 1.15))
-        small = font_size
         width, height = (COMPACT_WIDTH, COMPACT_HEIGHT) if compact else (WIDTH, HEIGHT)
         self.frame_box = Rectangle(width=width, height=height, stroke_width=0)
         self.x_axis = Line(self.frame_box.get_corner(DOWN + LEFT), self.frame_box.get_corner(DOWN + RIGHT))
         self.y_axis = Line(self.frame_box.get_corner(DOWN + LEFT), self.frame_box.get_corner(UP + LEFT))
         VGroup(self.x_axis, self.y_axis).set_stroke(palette.TEXT_COLOR, width=1.5, opacity=0.7)
-        ticks = VGroup()
-        for value in () if compact else self.axis.ticks:
-            y = self._y(self.axis.height([value])[0])
-            label = _tick_label(value, self.axis.log, small)
-            label.next_to(np.array([self.frame_box.get_left()[0], y, 0.0]), LEFT, buff=0.1)
-            ticks.add(Line([self.frame_box.get_left()[0], y, 0], [self.frame_box.get_right()[0], y, 0])
-                      .set_stroke(palette.CONTOUR_COLOR, width=0.8, opacity=0.35), label)
-        end = MathTex(str(self.axis.steps), font_size=small, color=palette.TEXT_COLOR)
-        end.next_to(self.frame_box.get_corner(DOWN + RIGHT), DOWN, buff=0.1)
-        zero = MathTex("0", font_size=small, color=palette.TEXT_COLOR)
-        zero.next_to(self.frame_box.get_corner(DOWN + LEFT), DOWN, buff=0.1)
-        x_name = MathTex("k", font_size=font_size, color=palette.TEXT_COLOR)
-        x_name.next_to(self.frame_box.get_bottom(), DOWN, buff=0.1)
-        y_name = MathTex(r"f(x_k, y_k)" + (r"\ \ (\log)" if self.axis.log else ""), font_size=font_size,
-                         color=palette.TEXT_COLOR)
-        if compact:  # the axis' name at its middle, between the two ticks: no row of its own above the box
-            y_name = MathTex("f" + (r"\ (\log)" if self.axis.log else ""), font_size=font_size,
-                             color=palette.TEXT_COLOR)
-            y_name.next_to(self.frame_box.get_left(), LEFT, buff=0.1)
-            self.labels = VGroup(y_name)
-        else:
-            y_name.next_to(self.frame_box, UP, buff=0.15, aligned_edge=LEFT)
-            self.labels = VGroup(ticks, zero, end, x_name, y_name)
+        self.labels = self._compact_labels(font_size) if compact else self._labels(font_size)
         self.curves = VGroup(*[LossCurve(self, p) for p in race.paths])
         self.marks = VGroup(*[c.mark for c in self.curves])
         inner = VGroup(self.frame_box, self.x_axis, self.y_axis, self.labels)
@@ -123,6 +100,31 @@ class LossPlot(VGroup):
         self.add(self.backdrop, self.frame_box, self.x_axis, self.y_axis, self.labels, self.curves, self.marks)
         for c in self.curves:
             c.follow()
+
+    def _compact_labels(self, font_size: int) -> VGroup:
+        """The axis' name at its left middle: no ticks, no row of its own above the box."""
+        name = MathTex("f" + (r"\ (\log)" if self.axis.log else ""), font_size=font_size, color=palette.TEXT_COLOR)
+        return VGroup(name.next_to(self.frame_box.get_left(), LEFT, buff=0.1))
+
+    def _labels(self, font_size: int) -> VGroup:
+        """Ticks with their values and grid lines, the steps' ends, both axes' names."""
+        box = self.frame_box
+        ticks = VGroup()
+        for value in self.axis.ticks:
+            y = self._y(self.axis.height([value])[0])
+            label = _tick_label(value, self.axis.log, font_size)
+            label.next_to(np.array([box.get_left()[0], y, 0.0]), LEFT, buff=0.1)
+            ticks.add(Line([box.get_left()[0], y, 0], [box.get_right()[0], y, 0])
+                      .set_stroke(palette.CONTOUR_COLOR, width=0.8, opacity=0.35), label)
+        end = MathTex(str(self.axis.steps), font_size=font_size, color=palette.TEXT_COLOR)
+        end.next_to(box.get_corner(DOWN + RIGHT), DOWN, buff=0.1)
+        zero = MathTex("0", font_size=font_size, color=palette.TEXT_COLOR)
+        zero.next_to(box.get_corner(DOWN + LEFT), DOWN, buff=0.1)
+        x_name = MathTex("k", font_size=font_size, color=palette.TEXT_COLOR).next_to(box.get_bottom(), DOWN, buff=0.1)
+        y_name = MathTex(r"f(x_k, y_k)" + (r"\ \ (\log)" if self.axis.log else ""), font_size=font_size,
+                         color=palette.TEXT_COLOR)
+        y_name.next_to(box, UP, buff=0.15, aligned_edge=LEFT)
+        return VGroup(ticks, zero, end, x_name, y_name)
 
     def _y(self, height: float) -> float:
         return self.frame_box.get_bottom()[1] + height * self.frame_box.height

@@ -22,7 +22,6 @@ from scenes.toolkit.race import RacePath
 
 COLORS = {"gradient": palette.OKABE_ITO["yellow"], "momentum": palette.OKABE_ITO["reddish_purple"],
           "step": "#FFFFFF"}
-WIDTH = 4.0
 # each label at its own height above its tip: on a short step the three tips are close, and labels at one
 # height lay over each other (seen at 1080p in the bowl's momentum beat)
 LABEL_LIFT = {"step": 0.55, "momentum": 0.2, "gradient": -0.3}
@@ -58,7 +57,6 @@ class StepArrows(VGroup):
         self.parts = {k: step_parts(traj, k) for k in ([at] if at is not None else range(1, last + 1))}
         (x0, x1), _ = self.loss_surface.loss.domain
         self.drawing_scale = vector_scale(list(self.parts.values()), x1 - x0)
-        self.font_size = font_size
         self.drawn_k = None
         self.shafts, self.heads = {}, {}
         first = self.parts[min(self.parts)]

@@ -10,7 +10,7 @@ import contourpy
 import numpy as np
 from manim import DEGREES, Group, ManimColor, ThreeDAxes, Surface, VMobject
 
-from optmath.loss_curves import nice_step  # noqa: F401  (cards.py reads it from here)
+from optmath.loss_curves import nice_step
 from optmath.surfaces import Surface as LossFn
 from scenes import settings
 from scenes.toolkit import palette
