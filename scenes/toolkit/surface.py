@@ -15,6 +15,7 @@ from optmath.surfaces import Surface as LossFn
 from scenes import settings
 from scenes.toolkit import palette
 from scenes.toolkit.manim_patches import remove_tick_sheen
+from scenes.toolkit.refine import refined_polygons
 from scenes.toolkit.mesh import MeshSurface, colormap
 
 # The box the surface is drawn in, in scene units: wide and flat enough that the
@@ -46,38 +47,41 @@ def _cross(p, q, level):
     return (p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1]), level)
 
 
-def clip_faces(X: np.ndarray, Y: np.ndarray, F: np.ndarray, lo: float, hi: float):
-    """The grid's quads cut at lo <= f <= hi: what lies beyond the z-range is left out, and a face
-    that crosses a limit ends on the limit's level line (not at a whole face: a sawtooth edge).
+def clip_faces(X: np.ndarray, Y: np.ndarray, F: np.ndarray, lo: float, hi: float, polygons: list | None = None):
+    """The grid's quads (or ``polygons`` over its points) cut at lo <= f <= hi: what lies beyond the
+    z-range is left out, and a face that crosses a limit ends on the limit's level line (not at a whole
+    face: a sawtooth edge).
 
     Args:
         X, Y, F: (n+1, m+1) grids of the domain and of f (non-finite values drop their faces).
+        polygons: faces as lists of flat grid indices (``scenes.toolkit.refine``); default: every quad.
     Returns:
         (xyf, faces, counts): vertices (P, 3) as (x, y, f clipped), faces as rows of vertex indices
         padded by repeating their last vertex, and each face's vertex count. Faces keep the grid's
         row-major order; grid vertices come first, so an unclipped grid is the plain quad mesh.
     """
     rows, cols = F.shape
-    idx = np.arange(rows * cols).reshape(rows, cols)
-    quads = np.stack([idx[:-1, :-1], idx[1:, :-1], idx[1:, 1:], idx[:-1, 1:]], -1).reshape(-1, 4)
+    if polygons is None:
+        idx = np.arange(rows * cols).reshape(rows, cols)
+        polygons = np.stack([idx[:-1, :-1], idx[1:, :-1], idx[1:, 1:], idx[:-1, 1:]], -1).reshape(-1, 4).tolist()
     f = F.ravel()
     with np.errstate(invalid="ignore"):
         inside = np.isfinite(f) & (f >= lo) & (f <= hi)
-    finite = np.isfinite(f)[quads].all(axis=1)
-    whole = inside[quads].all(axis=1) | (finite & _peak_inside(F, hi).ravel()[quads].any(axis=1))
-    gone = ~finite | (f[quads] > hi).all(axis=1) | (f[quads] < lo).all(axis=1)
+    finite, peak = np.isfinite(f), _peak_inside(F, hi).ravel()
     verts = [np.column_stack([X.ravel(), Y.ravel(), np.clip(f, lo, hi)])]
     extra: list = []
     faces, counts = [], []
     base = rows * cols
-    for k in range(len(quads)):
-        if whole[k]:
-            faces.append(list(quads[k]))
-            counts.append(4)
+    for poly_idx in polygons:
+        if not finite[poly_idx].all():
             continue
-        if gone[k]:
+        if inside[poly_idx].all() or peak[poly_idx].any():
+            faces.append(list(poly_idx))
+            counts.append(len(poly_idx))
             continue
-        poly = _clip_polygon([(X.flat[i], Y.flat[i], f[i]) for i in quads[k]], lo, hi)
+        if (f[poly_idx] > hi).all() or (f[poly_idx] < lo).all():
+            continue
+        poly = _clip_polygon([(X.flat[i], Y.flat[i], f[i]) for i in poly_idx], lo, hi)
         if len(poly) < 3:
             continue
         faces.append(list(range(base + len(extra), base + len(extra) + len(poly))))
@@ -179,6 +183,31 @@ def detail_resolution(surface: LossFn, base: int, most: int | None = None, fine:
         n = min(most, int(round(n * 1.5)))
 
 
+# A uniform grid that misses the surface by this share of its z-range somewhere is refined there
+# (scenes.toolkit.refine): each face halved up to REFINE_DEPTH times until it misses by REFINE_TOLERANCE.
+FEATURE_MISS = 0.05
+REFINE_DEPTH = 2
+REFINE_TOLERANCE = 0.01
+
+
+def grid_misses(surface: LossFn, n: int, scale: "HeightScale | None" = None, fine: int = 257) -> float:
+    """The largest gap between a uniform n x n bilinear mesh and the surface, as a share of the z-range:
+    the mean gap of ``detail_resolution`` hides a narrow feature (Rosenbrock's log valley is a few
+    percent of the domain wide, and where no grid line crosses its floor the mesh floats above it)."""
+    (x0, x1), (y0, y1) = surface.domain
+    scale = scale or HeightScale(surface)
+    z0, z1 = scale.range
+    X, Y = np.meshgrid(np.linspace(x0, x1, fine), np.linspace(y0, y1, fine), indexing="ij")
+    with np.errstate(all="ignore"):
+        truth = scale(surface.f(X, Y))
+        grid = scale(surface.f(*np.meshgrid(np.linspace(x0, x1, n + 1), np.linspace(y0, y1, n + 1), indexing="ij")))
+        mesh = bilinear(grid, np.clip((X - x0) / (x1 - x0) * n, 0, n - 1e-9),
+                        np.clip((Y - y0) / (y1 - y0) * n, 0, n - 1e-9))
+        # where the surface is drawn: a wall cut at the z-range ends on its level line, whatever the grid
+        drawn = (truth >= z0) & (truth <= z1) & (mesh >= z0) & (mesh <= z1)
+    return float(np.max(np.abs(mesh - truth)[drawn], initial=0.0) / (z1 - z0))
+
+
 def surface_axes(surface: LossFn, height: float = PLOT_HEIGHT, z_range=None) -> ThreeDAxes:
     """Axes whose longer horizontal side is PLOT_WIDTH, keeping the domain's aspect ratio."""
     (x0, x1), (y0, y1) = surface.domain
@@ -205,13 +234,15 @@ class LossSurface(Group):
 
     def __init__(self, surface: LossFn, resolution: int | None = None, contours: int = 10,
                  opacity: float = 0.88, show_axes: bool = True, fast: bool = True, height: float = PLOT_HEIGHT,
-                 **kwargs):
+                 refine: bool | None = None, **kwargs):
         super().__init__(**kwargs)
         self.loss = surface
         self.scale = HeightScale(surface)
         self.z_range = self.scale.range  # of the drawn heights
         self.axes = surface_axes(surface, height, self.z_range)
         self.resolution = resolution or detail_resolution(surface, settings.surface_resolution(), scale=self.scale)
+        # a narrow feature the uniform grid misses (Rosenbrock's and Beale's log valleys): faces refined along it
+        self.refine = grid_misses(surface, self.resolution, self.scale) > FEATURE_MISS if refine is None else refine
         self.mesh = self._fast_mesh(opacity) if fast else self._stock_mesh(opacity)
         self.contours = self._floor_contours(contours)
         if show_axes:
@@ -222,12 +253,19 @@ class LossSurface(Group):
         """One mobject for the whole surface, cut smoothly at the z-range; needs a MeshCamera scene."""
         (x0, x1), (y0, y1) = self.loss.domain
         n = self.resolution
-        xs, ys = np.linspace(x0, x1, n + 1), np.linspace(y0, y1, n + 1)
-        X, Y = np.meshgrid(xs, ys, indexing="ij")
+        z0, z1 = self.z_range
+        depth = REFINE_DEPTH if self.refine else 0
+        side = n * 2 ** depth
+        X, Y = np.meshgrid(np.linspace(x0, x1, side + 1), np.linspace(y0, y1, side + 1), indexing="ij")
         with np.errstate(all="ignore"):
             F = self.scale(self.loss.f(X, Y))
-        z0, z1 = self.z_range
-        xyf, faces, counts = clip_faces(X, Y, F, z0, z1)
+        polygons = None
+        if depth:
+            polygons = refined_polygons(np.clip(F, z0, z1) / (z1 - z0), n, depth, REFINE_TOLERANCE)
+        xyf, faces, counts = clip_faces(X, Y, F, z0, z1, polygons)
+        if depth:  # only the fine grid's points that some face uses
+            keep, faces = np.unique(faces, return_inverse=True)
+            xyf, faces = xyf[keep], faces.reshape(len(counts), -1)
         origin = np.asarray(self.axes.c2p(0, 0, 0), float)
         unit = np.array([self.axes.c2p(1, 0, 0), self.axes.c2p(0, 1, 0), self.axes.c2p(0, 0, 1)]) - origin
         points = origin + xyf @ unit  # c2p is affine: every vertex in one product
@@ -236,7 +274,7 @@ class LossSurface(Group):
         rgb = colormap(face_h, palette.SURFACE_COLORSCALE, z0, z1)
         return MeshSurface.polygons(points, faces, counts, rgb, opacity=opacity,
                                     stroke_rgb=ManimColor(palette.CONTOUR_COLOR).to_rgb(),
-                                    stroke_width=MESH_LINE if n <= MESH_LINES_UP_TO else 0.0)
+                                    stroke_width=MESH_LINE if n <= MESH_LINES_UP_TO and not depth else 0.0)
 
     def _stock_mesh(self, opacity: float) -> Surface:
         """Manim's own Surface: one VMobject per face (slow with Cairo; kept for comparison)."""
