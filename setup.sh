@@ -62,4 +62,15 @@ if ! .venv/bin/python -m scenes.talk_assets missing >/dev/null; then
   .venv/bin/python -m scenes.talk_assets install "$npm_tmp" >/dev/null
   rm -rf "$npm_tmp"; trap - EXIT
 fi
+# The studio page (optviz studio) draws with plotly.js, served from disk: the npm package, checked
+# against the registry's sha512 and copied into the venv (see scenes/studio/assets.py).
+if ! .venv/bin/python -m scenes.studio.assets missing >/dev/null; then
+  plotly="plotly.js-dist-min@$(.venv/bin/python -m scenes.studio.assets version)"
+  echo "setup: caching $plotly for the studio page"
+  npm_tmp="$(mktemp -d)"
+  trap 'rm -rf "$npm_tmp"' EXIT
+  (cd "$npm_tmp" && npm pack --silent "$plotly" >/dev/null)
+  .venv/bin/python -m scenes.studio.assets install "$npm_tmp" >/dev/null
+  rm -rf "$npm_tmp"; trap - EXIT
+fi
 echo "setup: ready (.venv)"

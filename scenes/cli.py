@@ -413,6 +413,31 @@ def cmd_race(args) -> Path:
     return render(args, args.name, [target])
 
 
+def cmd_studio(args) -> None:
+    """``optviz studio [SHOT.toml]``: tune a shot in a local web page (scenes/studio/), then render it."""
+    from scenes.studio.app import Studio
+    from scenes.studio.assets import missing_assets as missing_plotly
+    from scenes.studio.server import is_loopback, serve
+
+    shot = Path(args.shot) if args.shot else None
+    if shot is not None:
+        shot_target(shot)  # a bad shot file is one line and exit 2, before any server starts
+    if args.host != "127.0.0.1" and not is_loopback(args.host) and not args.allow_remote:
+        raise UsageError(f"--host {args.host} is not a loopback address; the studio writes files and runs renders, "
+                         "so it listens on 127.0.0.1 unless --allow-remote is given too")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: give 1 to 65535 (or 0 for a free one)")
+    if missing_plotly():
+        raise UsageError("plotly.js for the studio page is missing; run ./setup.sh")
+    studio = Studio(Path.cwd(), shot.resolve() if shot else None, Path(args.output_dir), Path(args.media_dir))
+    try:
+        serve(studio, args.host, args.port, browser=not args.no_browser, say=_say)
+    except KeyboardInterrupt:
+        print("optviz studio: stopped", file=sys.stderr)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port} ({exc.strerror})") from None
+
+
 def stop_renders() -> None:
     """Ctrl-C: the pipeline's engine has already told every job to end its Manim child."""
 
@@ -514,6 +539,15 @@ def main(argv=None) -> int:
     cl.add_argument("-f", "--format", default="lecture", help="lecture (default), social or talk: the cues it speaks")
     cl.add_argument("--json", action="store_true", help="print claims.json (what every video ships beside it)")
     cl.set_defaults(func=cmd_claims)
+    st = sub.add_parser("studio", help="tune a shot live in a local web page, then render it: optviz studio [my_shot.toml]")
+    st.add_argument("shot", nargs="?", help="a shot file to open (default: the template of optviz new)")
+    st.add_argument("--port", type=int, default=0, help="the port to listen on (default: a free one)")
+    st.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1, loopback only)")
+    st.add_argument("--allow-remote", action="store_true", help="allow a --host that is not loopback")
+    st.add_argument("--no-browser", action="store_true", help="print the address without opening a browser")
+    st.add_argument("-o", "--output-dir", default="out", help="where renders go (default ./out)")
+    st.add_argument("--media-dir", default="media", help="Manim's working directory (default ./media)")
+    st.set_defaults(func=cmd_studio)
     args = parser.parse_args(argv)
     try:
         result = args.func(args)

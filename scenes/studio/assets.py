@@ -1,0 +1,95 @@
+"""plotly.js for the studio page, from npm, served from disk (no Manim import: setup.sh runs this).
+
+The studio's page draws with plotly.js and must work with the network cut off, so the library is
+never fetched from a CDN: setup.sh runs ``npm pack plotly.js-dist-min@<version>``, and
+:func:`install_assets` checks the tarball against the npm registry's ``dist.integrity`` (sha512) and
+copies its one file, ``plotly.min.js``, into the venv (:data:`ASSET_DIR`), where ``optviz studio``
+serves it (``scenes.studio.app``). The same pattern as the talk decks' reveal.js (scenes/talk_assets.py).
+
+    python -m scenes.studio.assets missing          # prints the missing file; exit 1 if missing
+    python -m scenes.studio.assets version          # the plotly.js-dist-min version to `npm pack`
+    python -m scenes.studio.assets install DIR|TGZ  # DIR holds plotly.js-dist-min-<version>.tgz
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+PACKAGE = "plotly.js-dist-min"
+PLOTLY_VERSION = "4.1.2"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ASSET_DIR = PROJECT_ROOT / ".venv" / "share" / "optviz-studio"
+PLOTLY_FILE = ASSET_DIR / f"plotly-{PLOTLY_VERSION}.min.js"
+
+# `npm view plotly.js-dist-min@4.1.2 dist.integrity`: the tarball we extract is the published package.
+TARBALL_INTEGRITY = ("sha512-VSmS9KVNun16S8qFYYp9LlL/XBby4ueeGqB+K9AqRCVsup8dSpGULap4UyR1f2mz4pV3qjWp1sR5chwLgIKPoQ"
+                     "==")
+INNER_PATH = "package/plotly.min.js"
+
+
+def missing_assets() -> list[str]:
+    """The files the page needs that are not (or only as an empty file) in ASSET_DIR."""
+    ok = PLOTLY_FILE.is_file() and PLOTLY_FILE.stat().st_size > 0
+    return [] if ok else [PLOTLY_FILE.name]
+
+
+def _integrity(path: Path) -> str:
+    return "sha512-" + base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
+
+
+def _find_tarball(where: Path) -> Path:
+    where = Path(where)
+    if where.is_file():
+        return where
+    wanted = where / f"{PACKAGE}-{PLOTLY_VERSION}.tgz"
+    if not wanted.is_file():
+        raise FileNotFoundError(f"{wanted} not found (run `npm pack {PACKAGE}@{PLOTLY_VERSION}` there)")
+    return wanted
+
+
+def install_assets(where: Path) -> Path:
+    """Check the `npm pack` tarball (or the folder holding it) and copy plotly.min.js into ASSET_DIR."""
+    tgz = _find_tarball(where)
+    if (got := _integrity(tgz)) != TARBALL_INTEGRITY:
+        raise ValueError(f"{tgz}: integrity {got} is not the npm registry's {TARBALL_INTEGRITY}")
+    ASSET_DIR.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(tgz, "r:gz") as tar:
+        meta = json.load(tar.extractfile("package/package.json"))
+        if meta.get("name") != PACKAGE or meta.get("version") != PLOTLY_VERSION:
+            raise ValueError(f"{tgz} holds {meta.get('name')} {meta.get('version')}, not {PACKAGE} {PLOTLY_VERSION}")
+        data = tar.extractfile(INNER_PATH).read()
+    # write then rename, so an interrupted install never leaves a truncated library behind
+    fd, tmp = tempfile.mkstemp(dir=ASSET_DIR, prefix=f".{PLOTLY_FILE.name}.")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, PLOTLY_FILE)
+    return PLOTLY_FILE
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["version"]:
+        print(PLOTLY_VERSION)
+        return 0
+    if args == ["missing"]:
+        missing = missing_assets()
+        print("\n".join(missing))
+        return 1 if missing else 0
+    if len(args) == 2 and args[0] == "install":
+        path = install_assets(Path(args[1]))
+        print(f"{PACKAGE} {PLOTLY_VERSION}: {path}")
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
