@@ -235,7 +235,8 @@ function bindInputs() {
     const rect = gd.getBoundingClientRect(), xa = fl.xaxis, ya = fl.yaxis;
     const px = ev.clientX - rect.left - xa._offset, py = ev.clientY - rect.top - ya._offset;
     if (px < 0 || py < 0 || px > xa._length || py > ya._length) return;
-    const p = [round3(xa.p2l(px)), round3(ya.p2l(py))];
+    const p = [round3(xa.p2l(px)), round3(ya.p2l(py))], dom = S.result && S.result.surface.domain;
+    if (dom && (p[0] < dom[0][0] || p[0] > dom[0][1] || p[1] < dom[1][0] || p[1] > dom[1][1])) return;
     const l = starts(); l[Math.min(S.selected, l.length - 1)] = p; setStarts(l);
     buildStarts(); recompute();
   });
@@ -309,8 +310,8 @@ function draw(r) {
   map.push({ type: "scatter", mode: "markers", name: "minima", x: surf.minima.map((m) => m.xy[0]), y: surf.minima.map((m) => m.xy[1]),
     marker: { size: 10, symbol: "x", color: "#333" } });
   Plotly.react("map", map, { ...dark, title: { text: r.title, font: { size: 13 } }, dragmode: false, showlegend: true,
-    legend: { orientation: "h", y: -0.08 }, xaxis: { range: surf.domain[0], fixedrange: true },
-    yaxis: { range: surf.domain[1], fixedrange: true, scaleanchor: "x" }, uirevision: "map" }, { displayModeBar: false });
+    legend: { orientation: "h", y: -0.08 }, xaxis: { range: surf.domain[0], fixedrange: true, constrain: "domain" },
+    yaxis: { range: surf.domain[1], fixedrange: true, scaleanchor: "x", constrain: "domain" }, uirevision: "map" }, { displayModeBar: false });
 
   const clip = (z) => z.map((v) => (v === null ? null : Math.min(surf.z_range[1], Math.max(surf.z_range[0], v))));
   const three = [{ type: "surface", x: surf.x, y: surf.y, z: surf.z, colorscale: "Blues", reversescale: true,
