@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scenes.cli import ROOT
+ROOT = Path(__file__).resolve().parents[2]  # the repository: `python -m scenes.cli` runs from here
 
 MAX_WAITING = 8  # jobs queued behind the running one; more is a stuck button, refused with a 4xx
 

@@ -303,8 +303,10 @@ function draw(r) {
     ncontours: 24, contours: { coloring: "heatmap" }, showscale: false, hoverinfo: "skip", name: "surface" }];
   r.paths.forEach((p, i) => map.push({ type: "scatter", mode: "lines+markers", x: p.x, y: p.y, name: p.key,
     line: { color: pathColor(i, n), width: 2 }, marker: { size: 3 }, meta: p.key }));
-  if (r.swarm) map.push({ type: "scatter", mode: "markers", x: r.swarm.final.map((q) => q[0]), y: r.swarm.final.map((q) => q[1]),
-    name: "swarm ends", marker: { size: 4, color: r.swarm.fate.map((f) => FATE_COLORS[f]) }, hoverinfo: "skip" });
+  // the swarm as a basin picture: each start coloured by where the first optimizer took it
+  if (r.swarm) map.splice(1, 0, { type: "scatter", mode: "markers", x: r.swarm.starts.map((q) => q[0]),
+    y: r.swarm.starts.map((q) => q[1]), name: `swarm of ${r.swarm.key}: green lowest minimum, amber another, grey neither`,
+    marker: { size: 5, opacity: 0.75, symbol: "square", color: r.swarm.fate.map((f) => FATE_COLORS[f]) }, hoverinfo: "skip" });
   map.push({ type: "scatter", mode: "markers", name: "starts", x: starts().map((q) => q[0]), y: starts().map((q) => q[1]),
     marker: { size: 12, symbol: "circle-open", color: "#000", line: { width: 2 } } });
   map.push({ type: "scatter", mode: "markers", name: "minima", x: surf.minima.map((m) => m.xy[0]), y: surf.minima.map((m) => m.xy[1]),
