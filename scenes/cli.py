@@ -433,9 +433,10 @@ def cmd_studio(args) -> None:
     try:
         serve(studio, args.host, args.port, browser=not args.no_browser, say=_say)
     except KeyboardInterrupt:
-        print("optviz studio: stopped", file=sys.stderr)
+        pass  # uvicorn re-raises the Ctrl-C it handled (where SIGINT was ignored, it returns instead)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port} ({exc.strerror})") from None
+    print("optviz studio: stopped", file=sys.stderr)
 
 
 def stop_renders() -> None:

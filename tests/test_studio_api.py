@@ -330,3 +330,14 @@ def test_cli_serves_and_stops_on_ctrl_c(tmp_path):
             child.kill()
     assert child.returncode in (0, 130)
     assert err.strip() == "optviz studio: stopped" and "Traceback" not in err
+
+
+def test_progress_streams_end_when_the_studio_closes(client):
+    studio = client.app.state.studio
+    studio.renders.__class__ = FakeQueue
+    job = client.post("/api/render", json={"shot": shot(), "name": "clip", "voice": "none"}).json()
+    studio.closing = True  # what Ctrl-C sets (scenes.studio.server) before uvicorn waits for open requests
+    t0 = time.time()
+    with client.stream("GET", f"/api/render/{job['id']}/events") as events:
+        assert list(events.iter_lines()) == []
+    assert time.time() - t0 < 2

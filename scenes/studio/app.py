@@ -103,6 +103,7 @@ class Studio:
         self.media_dir = (self.root / media_dir).resolve()
         self.shot_path = shot_path
         self.renders = RenderQueue(self.out_dir, self.media_dir)
+        self.closing = False  # set on Ctrl-C (scenes.studio.server): open progress streams end
 
     def inside(self, raw, what: str, suffix: str = ".toml") -> Path:
         if not isinstance(raw, str) or not raw.strip():
@@ -238,7 +239,7 @@ class Studio:
         async def stream():
             sent, state = 0, None
             while True:
-                if await request.is_disconnected():
+                if self.closing or await request.is_disconnected():
                     return
                 if len(job.lines) > sent or job.state != state:
                     doc = self.job_json(job, since=sent)

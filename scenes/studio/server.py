@@ -40,6 +40,23 @@ def open_browser(url: str) -> bool:
     return True
 
 
+def _server_class():
+    import uvicorn
+
+    class StudioServer(uvicorn.Server):
+        """uvicorn's server that tells the studio it is closing as soon as Ctrl-C arrives, so the pages' open
+        progress streams end by themselves instead of being cancelled mid-response."""
+
+        studio = None
+
+        def handle_exit(self, sig, frame) -> None:
+            if self.studio is not None:
+                self.studio.closing = True
+            super().handle_exit(sig, frame)
+
+    return StudioServer
+
+
 def serve(studio, host: str = "127.0.0.1", port: int = 0, browser: bool = True, say=print) -> None:
     import uvicorn
 
@@ -48,8 +65,10 @@ def serve(studio, host: str = "127.0.0.1", port: int = 0, browser: bool = True, 
     sock = bind(host, port)
     url = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}/"
     app = create_app(studio)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
+    # a page left open holds a Server-Sent Events stream: give open requests 3 s, then stop anyway
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3)
+    server = _server_class()(config)
+    server.studio = studio
     say(f"optviz studio: {url}  (Ctrl-C stops it)")
     if browser and not open_browser(url):
         say("optviz studio: no browser found here; open the address above in one")
