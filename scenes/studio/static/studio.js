@@ -388,8 +388,9 @@ function finished(j) {
   if (j.state !== "done") { showError({ error: `the render failed: ${j.lines.slice(-1)[0] || ""}`, field: "render" }); return; }
   for (const f of j.files) { const li = document.createElement("li"); const a = document.createElement("a");
     a.href = f.url; a.textContent = `out/${f.name}`; a.target = "_blank"; li.appendChild(a); $("files").appendChild(li); }
+  $("video").hidden = $("deck").hidden = true;
   if (j.product.endsWith(".mp4")) { const v = $("video"); v.hidden = false; v.src = j.product; v.muted = true; v.play().catch(() => {}); }
-  else window.open(j.product, "_blank");
+  else { $("deck").hidden = false; $("deck").src = j.product; }   // a talk deck: the offline HTML, in the page
 }
 
 async function main() {
