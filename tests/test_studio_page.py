@@ -157,6 +157,27 @@ def test_slider_redraws_the_path_optmath_computes():
         assert blocked == []
 
 
+def test_a_late_answer_is_dropped():
+    """Two changes in a row whose first answer comes back last: the page keeps the second."""
+    with studio_page() as (page, _root, blocked):
+        n = seq(page)
+        page.evaluate("""(slow) => { const orig = window.fetch;
+            window.fetch = async (url, opts) => { const res = await orig(url, opts);
+                const body = opts && opts.body ? JSON.parse(opts.body) : {};
+                if (body.seq === slow) await new Promise(r => setTimeout(r, 1500));
+                return res; }; }""", n + 1)
+        field = page.locator(".opt[data-index='0'] input[type=number][data-param='lr']")
+        field.fill("0.01")
+        page.wait_for_function(f"() => window.studio.seq === {n + 1}")
+        field.fill("0.07")
+        wait_drawn(page, n + 2)
+        time.sleep(2.0)  # the first answer has arrived by now, and was not drawn
+        assert page.evaluate("() => window.studio.drawn") == n + 2
+        want = optmath.trajectory(_surface(), "sgd", (0.4, 1.6), 120, lr=0.07)
+        assert np.array_equal(drawn_path(page, "sgd"), want.xy, equal_nan=True)
+        assert blocked == []
+
+
 def _surface():
     from shots.formula import formula_surface
 
