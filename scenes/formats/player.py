@@ -43,6 +43,11 @@ FADE = 0.5  # seconds to fade out what the next beat no longer shows
 # seconds a camera turn to a new view (top-down, home, a close-up) takes; an orbit spreads over its whole share.
 # A turn drawn out over a 30 s cue drifted for no reason, and every moving frame redraws the whole surface.
 TRANSITION = 3.0
+# A portrait clip frames its race, not the whole surface, when the race is the story (issue 18: the saddle's
+# race took 35% of the phone's width): the paths fill RACE_FILL of the slot, the surface at most
+# CLOSE_UP_MOST times its whole-surface size; what spills past the slot's top and bottom is not drawn.
+RACE_FILL = 0.8
+CLOSE_UP_MOST = 2.5
 # what the scene holds, each with what goes when it goes (a race's legend, the surface's title and key)
 FORGOTTEN_WITH = {"swarm": ("swarm_legend",), "card": (), "arrows": (), "race": ("legend",), "panel": (), "plot": (),
                   "loss_plot": (), "step_arrows": (),
@@ -106,6 +111,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         self.shown = Show(surface="")
         self.race = self.legend = self.panel = self.plot = self.title = None
         self.swarm = self.swarm_legend = self.card = self.arrows = self.loss_plot = self.step_arrows = None
+        self.close = 0.0  # how far the camera has closed in on the race (stacked layouts): 0 whole surface, 1 race
+        self.race_corners = None  # the race's points on the surface, what a close-up frames
 
     def add_sound(self, sound_file, time_offset=0, gain=None, **kwargs):
         if self.voice == "none":
@@ -210,6 +217,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             self.race = self.make_race(show.racers, brief=self.layout.brief_labels or show.panel is not None)
             self.legend = self.place_legend(self.race)
             self.add(self.race)
+            if self.layout.stacked:
+                self.race_corners = np.vstack([p.dense for p in self.race.paths])
             fresh.append(self.legend)
         if show.plot and self.plot is None and self.layout.plot is not None:
             self.plot = self.place(FitPlot(self.loss.loss.data), self.layout.plot)
@@ -238,7 +247,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             self.swarm_legend = self.place_legend(SwarmLegend(swarm, font_size=self.layout.legend_size))
             self.add(self.swarm)
             self.in_front(self.swarm)
-            fresh.append(self.swarm_legend)
+            fresh += [self.swarm, self.swarm_legend]  # the particles fade in too (they popped in at once)
         if show.card and self.card is None and self.layout.panel is not None and self.layout.cards:
             self.card = self.place_card(make_card(self.desc.cards[show.card], font_size=self.layout.legend_size))
             fresh.append(self.card)
@@ -272,6 +281,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         self.title = self.make_title(surf)
         self.cam = self.home
         self.slot = self.free_slot()
+        self.clip_to(self.slot)
         self.set_camera_orientation(**self.camera_args(self.cam))
         if self.reveal_instantly:
             self.add(self.loss)
@@ -305,6 +315,9 @@ class FormatScene(VoiceoverScene, ThreeDScene):
                     anims.append(tracker.animate(rate_func=linear).set_value(start + (end - start) * b))
             return anims
 
+        target = 1.0 if self.race is not None and self.race_corners is not None else 0.0
+        if target != self.close and not moves:
+            moves = [Look(self.cam.phi, self.cam.theta, self.cam.zoom)]  # the close-up (or the way back) is the move
         if not moves:
             if goals:
                 self.play(*advance(0.0, 1.0), run_time=seconds)
@@ -318,15 +331,18 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             before, elapsed = elapsed, elapsed + t
             was, self.cam = self.cam, self.apply(move, self.cam)
             share = 1.0 if k == len(moves) - 1 else elapsed / seconds  # the last move ends the race exactly
-            if isinstance(move, Orbit):
+            closing = (self.close, target)
+            if isinstance(move, Orbit) and self.close == target:
                 self.move_camera(**self.camera_args(self.cam), added_anims=advance(before / seconds, share), run_time=t)
                 continue
-            if t <= TRANSITION + 0.5:
-                self.turn(was, self.cam, self.slot, self.slot, advance(before / seconds, share), run_time=t)
+            if isinstance(move, Orbit) or t <= TRANSITION + 0.5:
+                self.turn(was, self.cam, self.slot, self.slot, advance(before / seconds, share), run_time=t,
+                          closing=closing)
                 continue
             # a turn to a view takes TRANSITION seconds, then the camera holds there while the race goes on
             middle = (before + TRANSITION) / seconds
-            self.turn(was, self.cam, self.slot, self.slot, advance(before / seconds, middle), run_time=TRANSITION)
+            self.turn(was, self.cam, self.slot, self.slot, advance(before / seconds, middle), run_time=TRANSITION,
+                      closing=closing)
             rest = advance(middle, share)
             if rest:
                 self.play(*rest, run_time=t - TRANSITION)
@@ -375,14 +391,16 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         return float(self.camera_args(self.cam, slot)["zoom"])
 
     def turn(self, start: CameraState, end: CameraState, start_slot: Rect, end_slot: Rect, added_anims,
-             run_time: float) -> None:
+             run_time: float, closing: tuple[float, float] | None = None) -> None:
         """Move the camera from one view (in one slot) to another, framed anew at every frame.
 
         Manim's ``move_camera`` interpolates angles and zoom separately, and a view between two framed
         views is not framed: a bowl turning from three-quarter to top-down grew over the title on its
         way. Here every frame's zoom and centre fit the surface into the slot at that frame's angles.
+        ``closing``: from and to how close in on the race (``camera_args``), changed on the way.
         """
         u = ValueTracker(0.0)
+        c0, c1 = closing or (self.close, self.close)
 
         def lerp(a, b, t):
             return a + (b - a) * t
@@ -393,6 +411,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
                                                                              end_slot.right, end_slot.top))))
             angles = dict(phi=lerp(start.phi, end.phi, t), theta=lerp(start.theta, end.theta, t),
                           zoom=lerp(start.zoom, end.zoom, t))
+            self.close = lerp(c0, c1, smooth(t))
+            self.clip_to(slot)
             a = self.camera_args(CameraState(focus=start.focus, **angles), slot)
             b = a if end.focus == start.focus else self.camera_args(CameraState(focus=end.focus, **angles), slot)
             self.set_camera_orientation(phi=a["phi"], theta=a["theta"], zoom=lerp(a["zoom"], b["zoom"], t),
@@ -400,17 +420,35 @@ class FormatScene(VoiceoverScene, ThreeDScene):
 
         driver = ValueTracker(0.0).add_updater(lambda m: frame_at(u.get_value()))
         self.add(driver)
-        self.play(u.animate(rate_func=smooth).set_value(1.0), *added_anims, run_time=run_time)
+        self.turning = True
+        try:
+            self.play(u.animate(rate_func=smooth).set_value(1.0), *added_anims, run_time=run_time)
+        finally:
+            self.turning = False
         driver.clear_updaters()
         self.remove(driver)
         frame_at(1.0)
+        if self.close == 0.0 and self.race is None:
+            self.race_corners = None
+
+    def clip_to(self, slot: Rect) -> None:
+        """In a stacked (portrait) layout, draw the picture only between the slot's top and bottom: a close-up
+        on the race spills past them, over the title and the legend (``MeshCamera.clip_band``)."""
+        if self.layout.stacked:
+            self.camera.clip_band = (slot.bottom, slot.top)
 
     def camera_args(self, cam: CameraState, slot: Rect | None = None) -> dict:
         """Manim's camera parameters that put the surface, seen from ``cam``, into the free slot (or ``slot``)."""
         slot = slot or self.slot
         focus = None if cam.focus is None else self.loss.point(*cam.focus)
-        zoom, center = frame(self.loss.bounding_corners(), cam.phi * DEGREES, cam.theta * DEGREES, slot.center,
-                             (slot.width, slot.height), focus=focus, zoom_factor=cam.zoom)
+        angles = (cam.phi * DEGREES, cam.theta * DEGREES, slot.center, (slot.width, slot.height))
+        zoom, center = frame(self.loss.bounding_corners(), *angles, focus=focus, zoom_factor=cam.zoom)
+        if self.close > 0 and self.race_corners is not None and focus is None:
+            race_zoom, _ = frame(self.race_corners, *angles, fill=RACE_FILL)
+            factor = float(np.clip(race_zoom / zoom, 1.0, CLOSE_UP_MOST)) ** self.close
+            close_zoom, close_center = frame(self.race_corners, *angles, fill=RACE_FILL,
+                                             zoom_factor=zoom * factor / race_zoom)
+            zoom, center = close_zoom, center + (close_center - center) * self.close
         return dict(phi=cam.phi * DEGREES, theta=cam.theta * DEGREES, zoom=zoom, frame_center=center)
 
     # -- overlays -------------------------------------------------------------------------------------------
@@ -503,6 +541,17 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             m.clear_updaters()
             self.remove(m)
             self.camera.remove_fixed_in_frame_mobjects(*m.get_family())
+
+    turning = False
+
+    def get_moving_mobjects(self, *animations):
+        """While ``turn`` moves the camera, everything moves. ThreeDScene says so only when an animation holds
+        one of the camera's own trackers; a turn sets the camera from an updater, and without this the
+        surface was drawn once into Manim's static picture and stood still until the turn's last frame
+        (every turn was a jump)."""
+        if self.turning:
+            return self.mobjects
+        return super().get_moving_mobjects(*animations)
 
     def play(self, *args, **kwargs):
         # drawing order: surfaces (whenever added), then the racers, then pinned overlays

@@ -94,7 +94,33 @@ class MeshSurface(OnePass):
 
 
 class MeshCamera(ThreeDCamera):
-    """ThreeDCamera that also knows how to draw a MeshSurface."""
+    """ThreeDCamera that also knows how to draw a MeshSurface, and can keep the 3D picture inside a band.
+
+    ``clip_band`` (bottom, top), in frame units: what is not fixed in the frame (surface, contours, paths,
+    their dots) is drawn only between these heights, the overlays fixed in the frame everywhere. A portrait
+    clip's close-up on a race is larger than its slot; the band keeps it off the title and the legend.
+    """
+
+    clip_band: tuple[float, float] | None = None
+
+    def capture_mobjects(self, mobjects, **kwargs) -> None:
+        if self.clip_band is None:
+            return super().capture_mobjects(mobjects, **kwargs)
+        shown = self.get_mobjects_to_display(mobjects, **kwargs)
+        fixed = self.fixed_in_frame_mobjects
+        scene = [m for m in shown if m not in fixed]
+        overlays = [m for m in shown if m in fixed]  # the player draws them last anyway: the order holds
+        h = self.pixel_array.shape[0]
+        bottom, top = self.clip_band
+        first = int(np.clip(np.floor(h / 2 - top * h / self.frame_height), 0, h))
+        stop = int(np.clip(np.ceil(h / 2 - bottom * h / self.frame_height), first, h))
+        above, below = self.pixel_array[:first].copy(), self.pixel_array[stop:].copy()
+        super().capture_mobjects(scene, include_submobjects=False)
+        if first or stop < h:
+            ctx = self.get_cairo_context(self.pixel_array)
+            with raw_pixels(ctx, self.pixel_array):
+                self.pixel_array[:first], self.pixel_array[stop:] = above, below
+        super().capture_mobjects(overlays, include_submobjects=False)
 
     def get_cairo_context(self, pixel_array):
         ctx = super().get_cairo_context(pixel_array)
