@@ -266,7 +266,9 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         slot = self.free_slot()
         if slot != self.slot:
             old, self.slot = self.slot, slot
-            self.turn(self.cam, self.cam, old, slot, anims, run_time=1.0)
+            # the race has gone: back from its close-up while the slot grows, not after
+            closing = (self.close, 0.0) if self.race is None and self.close > 0 else None
+            self.turn(self.cam, self.cam, old, slot, anims, run_time=1.0, closing=closing)
             spent += 1.0
         elif anims:
             self.play(*anims, run_time=0.8)
