@@ -15,14 +15,11 @@ the ``npm pack reveal.js@6.0.1`` tarball, whose files are the ones the jsDelivr 
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import os
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
+
+from scenes import npm_assets
 
 REVEAL_VERSION = "6.0.1"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -66,39 +63,11 @@ def missing_assets() -> list[str]:
             if not (CACHE_DIR / name).is_file() or (CACHE_DIR / name).stat().st_size == 0]
 
 
-def _integrity(path: Path) -> str:
-    return "sha512-" + base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
-
-
-def _find_tarball(tarball_dir: Path) -> Path:
-    tarball_dir = Path(tarball_dir)
-    if tarball_dir.is_file():
-        return tarball_dir
-    wanted = tarball_dir / f"reveal.js-{REVEAL_VERSION}.tgz"
-    if not wanted.is_file():
-        raise FileNotFoundError(f"{wanted} not found (run `npm pack reveal.js@{REVEAL_VERSION}` there)")
-    return wanted
-
-
 def install_assets(tarball_dir: Path) -> None:
     """Extract the template's assets from the `npm pack reveal.js@REVEAL_VERSION` tarball (or the
     folder holding it) into the cache folder, under the basenames manim-slides asks for."""
-    tgz = _find_tarball(tarball_dir)
-    if (got := _integrity(tgz)) != TARBALL_INTEGRITY:
-        raise ValueError(f"{tgz}: integrity {got} is not the npm registry's {TARBALL_INTEGRITY}")
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(tgz, "r:gz") as tar:
-        meta = json.load(tar.extractfile("package/package.json"))
-        if meta.get("version") != REVEAL_VERSION:
-            raise ValueError(f"{tgz} holds reveal.js {meta.get('version')}, not {REVEAL_VERSION}")
-        for name, inner in ASSET_PATHS.items():
-            data = tar.extractfile(f"package/{inner}").read()
-            # write then rename, so an interrupted install never leaves a truncated asset behind
-            fd, tmp = tempfile.mkstemp(dir=CACHE_DIR, prefix=f".{name}.")
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, CACHE_DIR / name)
+    npm_assets.install(tarball_dir, "reveal.js", REVEAL_VERSION, TARBALL_INTEGRITY,
+                       {CACHE_DIR / name: inner for name, inner in ASSET_PATHS.items()})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,14 +13,10 @@ serves it (``scenes.studio.app``). The same pattern as the talk decks' reveal.js
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
-import os
 import sys
-import tarfile
-import tempfile
 from pathlib import Path
+
+from scenes import npm_assets
 
 PACKAGE = "plotly.js-dist-min"
 PLOTLY_VERSION = "4.1.2"
@@ -31,7 +27,7 @@ PLOTLY_FILE = ASSET_DIR / f"plotly-{PLOTLY_VERSION}.min.js"
 # `npm view plotly.js-dist-min@4.1.2 dist.integrity`: the tarball we extract is the published package.
 TARBALL_INTEGRITY = ("sha512-VSmS9KVNun16S8qFYYp9LlL/XBby4ueeGqB+K9AqRCVsup8dSpGULap4UyR1f2mz4pV3qjWp1sR5chwLgIKPoQ"
                      "==")
-INNER_PATH = "package/plotly.min.js"
+INNER_PATH = "plotly.min.js"
 
 
 def missing_assets() -> list[str]:
@@ -40,37 +36,9 @@ def missing_assets() -> list[str]:
     return [] if ok else [PLOTLY_FILE.name]
 
 
-def _integrity(path: Path) -> str:
-    return "sha512-" + base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
-
-
-def _find_tarball(where: Path) -> Path:
-    where = Path(where)
-    if where.is_file():
-        return where
-    wanted = where / f"{PACKAGE}-{PLOTLY_VERSION}.tgz"
-    if not wanted.is_file():
-        raise FileNotFoundError(f"{wanted} not found (run `npm pack {PACKAGE}@{PLOTLY_VERSION}` there)")
-    return wanted
-
-
 def install_assets(where: Path) -> Path:
     """Check the `npm pack` tarball (or the folder holding it) and copy plotly.min.js into ASSET_DIR."""
-    tgz = _find_tarball(where)
-    if (got := _integrity(tgz)) != TARBALL_INTEGRITY:
-        raise ValueError(f"{tgz}: integrity {got} is not the npm registry's {TARBALL_INTEGRITY}")
-    ASSET_DIR.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(tgz, "r:gz") as tar:
-        meta = json.load(tar.extractfile("package/package.json"))
-        if meta.get("name") != PACKAGE or meta.get("version") != PLOTLY_VERSION:
-            raise ValueError(f"{tgz} holds {meta.get('name')} {meta.get('version')}, not {PACKAGE} {PLOTLY_VERSION}")
-        data = tar.extractfile(INNER_PATH).read()
-    # write then rename, so an interrupted install never leaves a truncated library behind
-    fd, tmp = tempfile.mkstemp(dir=ASSET_DIR, prefix=f".{PLOTLY_FILE.name}.")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, PLOTLY_FILE)
+    npm_assets.install(where, PACKAGE, PLOTLY_VERSION, TARBALL_INTEGRITY, {PLOTLY_FILE: INNER_PATH})
     return PLOTLY_FILE
 
 
