@@ -132,3 +132,32 @@ def test_no_scheduler_at_the_address_is_one_line(tmp_path):
                "-o", tmp_path / "out", "--media-dir", tmp_path / "media", timeout=120)
     assert r.returncode == 2 and "--scheduler tcp://127.0.0.1:9: no Dask scheduler answers there" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_a_chunk_plan_balances_measured_drawing_cost():
+    """Spoken time cut the saddle where its camera turns (costly frames) all fell in the second chunk."""
+    seconds = [10.0] * 6
+    assert chunks.plan(seconds, workers=2, quality="l", split=2) == [(0, 3), (3, 6)]
+    costs = [2.0, 2.0, 2.0, 2.0, 2.0, 30.0]  # the last beat turns the camera all the time
+    assert chunks.plan(seconds, workers=2, quality="l", split=2, costs=costs) == [(0, 5), (5, 6)]
+
+
+def test_measured_costs_come_from_the_newest_renders_of_the_same_settings(tmp_path):
+    import json
+    import os
+
+    root = tmp_path / "segments"
+    (root / "chunks").mkdir(parents=True)
+    stem = "saddle-lecture-480p15-none-en"
+
+    def put(path, beats, mtime):
+        path.write_text(json.dumps({"beats": [dict(cue=c, video=v, wall=w) for c, v, w in beats]}))
+        os.utime(path, (mtime, mtime))
+
+    assert chunks.measured_costs(root, stem, ["a", "b", "c"], [1.0, 1.0, 1.0]) is None
+    put(root / f"{stem}-{'0' * 16}.costs.json", [("a", 10, 5), ("b", 10, 40)], 1000)
+    put(root / "chunks" / f"{stem}-c2of2-{'1' * 16}.costs.json", [("b", 10, 30)], 2000)  # newer: wins
+    put(root / f"{stem}-short-{'2' * 16}.costs.json", [("c", 1, 99)], 3000)  # other settings: ignored
+    costs = chunks.measured_costs(root, stem, ["a", "b", "c"], [10.0, 10.0, 4.0])
+    # c was never measured: its spoken time at the median rate of the measured beats (0.5, 3, 4 -> 3)
+    assert costs == [5.0, 30.0, 12.0]

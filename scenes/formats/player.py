@@ -11,6 +11,7 @@ screen coordinate of its own.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -106,6 +107,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         self.cam = self.home = CameraState(view.phi, view.theta)
         manim_patches.use_fast_encoder(self)
         self.spoken_words: list[dict] = []
+        self.beat_costs: list[dict] = []  # each drawn beat: seconds of video and seconds it took to draw
         self.loss: LossSurface | None = None
         self.surface_key = None
         self.shown = Show(surface="")
@@ -128,7 +130,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         part = settings.chunk()
         if part is None:
             for beat in beats:
-                self.play_beat(beat)
+                self.play_beat_timed(beat)
             self.finish()
             self.write_word_timeline()
             return
@@ -142,7 +144,10 @@ class FormatScene(VoiceoverScene, ThreeDScene):
                 start = self.time
             elif i == 0:
                 manim_patches.enter_section(self, beat.cue, skip=True)
-            self.play_beat(beat)
+            if i >= first:
+                self.play_beat_timed(beat)
+            else:
+                self.play_beat(beat)
         if stop == len(beats):
             self.finish()
         self.write_word_timeline(since=start, chunk={"first": first, "stop": stop, "beats": len(beats),
@@ -160,6 +165,15 @@ class FormatScene(VoiceoverScene, ThreeDScene):
     def cue_text(self, beat: Beat) -> str:
         text = self.script.say(beat)
         return shorten(text) if self.short else text
+
+    def play_beat_timed(self, beat: Beat) -> None:
+        """A beat drawn, and what it cost: its seconds of video and the seconds it took to draw them
+        (``<movie>.costs.json``). The render farm splits a segment by these (scenes/pipeline/chunks.py):
+        a second of a camera turn costs many seconds of a held race, whose surface is pasted."""
+        wall, video = time.perf_counter(), self.renderer.time
+        self.play_beat(beat)
+        self.beat_costs.append({"cue": beat.cue, "video": round(self.renderer.time - video, 3),
+                                "wall": round(time.perf_counter() - wall, 3)})
 
     def play_beat(self, beat: Beat) -> None:
         show = beat.show
@@ -584,7 +598,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         cues = [dict(c, start=c["start"] - since, end=c["end"] - since,
                      words=[dict(w, start=w["start"] - since, end=w["end"] - since) for w in c["words"]])
                 for c in self.spoken_words if c["start"] >= since - 1e-9]
-        outputs = {".words.json": {"cues": cues}}
+        outputs = {".words.json": {"cues": cues}, ".costs.json": {"beats": self.beat_costs}}
         if chunk is not None:
             outputs[".chunk.json"] = chunk
         for suffix, doc in outputs.items():

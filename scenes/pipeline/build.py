@@ -189,11 +189,7 @@ def plan(req: Request, workers: int) -> list[Product]:
                     for t in req.targets:
                         seconds = _beat_seconds(t, fmt, s)
                         whole = Job(t, fmt, s, estimate=sum(seconds))
-                        cuts = chunking.plan(seconds, workers, s.quality, req.split) if fmt == "lecture" else []
-                        parts = [] if len(cuts) <= 1 else [
-                            Job(t, fmt, s, chunk=c, chunks=len(cuts), index=i, estimate=sum(seconds[c[0]:c[1]]))
-                            for i, c in enumerate(cuts)]
-                        product.parts.append(Part(whole, parts))
+                        product.parts.append(Part(whole, _chunk_jobs(req, t, fmt, s, seconds, workers)))
             products.append(product)
     return products
 
@@ -201,6 +197,31 @@ def plan(req: Request, workers: int) -> list[Product]:
 def _beat_seconds(t, fmt: str, s: Settings) -> list[float]:
     desc = t.describe(short=s.short)
     return [beat_seconds(said(t, b, s.short), s.lang) for b in desc.beats_for(fmt)]
+
+
+def _chunk_jobs(req: Request, t, fmt: str, s: Settings, seconds: list[float], workers: int) -> list[Job]:
+    """A lecture segment's chunks, cut where the beats' measured drawing cost (chunks.measured_costs) is
+    halved, else their spoken time; a cut whose every chunk is already stored wins, so that measuring a
+    render never makes its unchanged rebuild cut (and render) anew."""
+    if fmt != "lecture":
+        return []
+    root = Path(req.media_dir) / "segments"
+    costs = chunking.measured_costs(root, f"{t.name}-{fmt}-{s.tag()}", _cues(t, fmt, s), seconds)
+    plans = [chunking.plan(seconds, workers, s.quality, req.split, costs)]
+    if costs is not None:
+        plans.append(chunking.plan(seconds, workers, s.quality, req.split))
+    options = [[Job(t, fmt, s, chunk=c, chunks=len(cuts), index=i, estimate=sum(seconds[c[0]:c[1]]))
+                for i, c in enumerate(cuts)] if len(cuts) > 1 else [] for cuts in plans]
+    if not req.disable_caching:
+        store = Store(Path(req.media_dir))
+        for jobs in options:
+            if jobs and all(store.has(j) for j in jobs):
+                return jobs
+    return options[0]
+
+
+def _cues(t, fmt: str, s: Settings) -> list[str]:
+    return [b.cue for b in t.describe(short=s.short).beats_for(fmt)]
 
 
 def _seconds(t, fmt: str, s: Settings) -> float:

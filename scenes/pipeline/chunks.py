@@ -29,10 +29,12 @@ from scenes.media import probe
 CHUNK_SECONDS = {"l": 45.0, "m": 40.0, "h": 30.0, "p": 25.0, "k": 20.0}  # video per chunk worth a process's set-up
 
 
-def plan(seconds: list[float], workers: int, quality: str, split: int | None = None) -> list[tuple[int, int]]:
-    """Contiguous runs of beats, about equal in spoken time. By default one run when the segment is
+def plan(seconds: list[float], workers: int, quality: str, split: int | None = None,
+         costs: list[float] | None = None) -> list[tuple[int, int]]:
+    """Contiguous runs of beats, about equal in cost: the seconds each beat took to draw last time
+    (``costs``, see :func:`measured_costs`), else its spoken time. By default one run when the segment is
     short or one worker renders; never more runs than workers, nor than the length is worth
-    (``CHUNK_SECONDS``). ``split`` asks for that many runs (at most one per beat)."""
+    (``CHUNK_SECONDS`` of video). ``split`` asks for that many runs (at most one per beat)."""
     total = sum(seconds)
     if split is not None:
         n = min(split, len(seconds))
@@ -40,8 +42,10 @@ def plan(seconds: list[float], workers: int, quality: str, split: int | None = N
         n = min(workers, len(seconds), max(1, int(total // CHUNK_SECONDS[quality])))
     if n <= 1:
         return [(0, len(seconds))]
+    weights = costs if costs is not None else seconds
+    total = sum(weights)
     prefix = [0.0]
-    for x in seconds:
+    for x in weights:
         prefix.append(prefix[-1] + x)
     cuts = [0]
     for k in range(1, n):  # the k-th cut nearest k/n of the time, leaving a beat for every run after it
@@ -50,6 +54,40 @@ def plan(seconds: list[float], workers: int, quality: str, split: int | None = N
         cuts.append(min(range(lo, hi + 1), key=lambda i: (abs(prefix[i] - ideal), i)))
     cuts.append(len(seconds))
     return list(zip(cuts, cuts[1:]))
+
+
+DIGEST = "?" * 16  # a job key's digest, in a glob
+
+
+def measured_costs(store_root: Path, stem: str, cues: list[str], seconds: list[float]) -> list[float] | None:
+    """What each beat took to draw in the newest renders of the same segment, format and settings (their
+    ``.costs.json``, whole or chunked, whatever their words were): a camera turn redraws the whole surface
+    every frame, a held race pastes it, so spoken time alone cut the saddle into chunks of 31 s and 52 s
+    of drawing. A beat not measured yet costs its spoken time at the measured beats' median rate.
+    None when nothing was measured.
+
+    Args:
+        store_root: the store's folder (``<media>/segments``).
+        stem: ``<target>-<format>-<settings tag>``, the start of the jobs' keys.
+        cues: the beats' cues, in order.
+        seconds: the beats' estimated seconds of video.
+    """
+    found = [*store_root.glob(f"{stem}-{DIGEST}.costs.json"), *(store_root / "chunks").glob(f"{stem}-c*of*-{DIGEST}.costs.json")]
+    wall: dict[str, float] = {}
+    rates = []
+    for path in sorted(found, key=lambda p: p.stat().st_mtime):  # the newest measure of a cue wins
+        try:
+            beats = json.loads(path.read_text())["beats"]
+        except (OSError, ValueError, KeyError):
+            continue
+        for b in beats:
+            wall[b["cue"]] = float(b["wall"])
+            if b.get("video", 0) > 0:
+                rates.append(float(b["wall"]) / float(b["video"]))
+    if not any(c in wall for c in cues):
+        return None
+    rate = sorted(rates)[len(rates) // 2] if rates else 1.0
+    return [wall.get(c, s * rate) for c, s in zip(cues, seconds)]
 
 
 def _wav_slice(path: Path, start: float, end: float, out: wave.Wave_write) -> None:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-MOVIE_SUFFIXES = (".mp4", ".srt", ".words.json", ".chunk.json", ".wav")
+MOVIE_SUFFIXES = (".mp4", ".srt", ".words.json", ".chunk.json", ".costs.json", ".wav")
 
 
 class RenderFailed(RuntimeError):
