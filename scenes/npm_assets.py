@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import os
+import sys
 import tarfile
 import tempfile
 from pathlib import Path
@@ -59,3 +60,27 @@ def install(where: Path, package: str, version: str, expected: str, files: dict[
                 f.write(data)
             os.chmod(tmp, 0o644)
             os.replace(tmp, dest)
+
+
+def main(argv: list[str], doc: str, version: str, missing, install) -> int:
+    """The command line both asset modules share (setup.sh runs it):
+
+        missing          prints what is missing; exit 1 if anything is
+        version          the version to `npm pack`
+        install DIR|TGZ  ``install(path)`` returns the line to print
+    """
+    if argv == ["version"]:
+        print(version)
+        return 0
+    if argv == ["missing"]:
+        gone = missing()
+        print("\n".join(gone))
+        return 1 if gone else 0
+    if len(argv) == 2 and argv[0] == "install":
+        print(install(Path(argv[1])))
+        if gone := missing():
+            print(f"still missing: {' '.join(gone)}", file=sys.stderr)
+            return 1
+        return 0
+    print(doc, file=sys.stderr)
+    return 2

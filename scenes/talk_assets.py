@@ -70,24 +70,13 @@ def install_assets(tarball_dir: Path) -> None:
                        {CACHE_DIR / name: inner for name, inner in ASSET_PATHS.items()})
 
 
+def _install(path: Path) -> str:
+    install_assets(path)
+    return f"reveal.js {REVEAL_VERSION}: {len(ASSETS)} assets in {CACHE_DIR}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args == ["version"]:
-        print(REVEAL_VERSION)
-        return 0
-    if args == ["missing"]:
-        missing = missing_assets()
-        print("\n".join(missing))
-        return 1 if missing else 0
-    if len(args) == 2 and args[0] == "install":
-        install_assets(Path(args[1]))
-        if missing := missing_assets():
-            print(f"still missing: {' '.join(missing)}", file=sys.stderr)
-            return 1
-        print(f"reveal.js {REVEAL_VERSION}: {len(ASSETS)} assets in {CACHE_DIR}")
-        return 0
-    print(__doc__, file=sys.stderr)
-    return 2
+    return npm_assets.main(sys.argv[1:] if argv is None else argv, __doc__, REVEAL_VERSION, missing_assets, _install)
 
 
 if __name__ == "__main__":

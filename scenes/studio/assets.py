@@ -43,20 +43,8 @@ def install_assets(where: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args == ["version"]:
-        print(PLOTLY_VERSION)
-        return 0
-    if args == ["missing"]:
-        missing = missing_assets()
-        print("\n".join(missing))
-        return 1 if missing else 0
-    if len(args) == 2 and args[0] == "install":
-        path = install_assets(Path(args[1]))
-        print(f"{PACKAGE} {PLOTLY_VERSION}: {path}")
-        return 0
-    print(__doc__, file=sys.stderr)
-    return 2
+    return npm_assets.main(sys.argv[1:] if argv is None else argv, __doc__, PLOTLY_VERSION, missing_assets,
+                           lambda path: f"{PACKAGE} {PLOTLY_VERSION}: {install_assets(path)}")
 
 
 if __name__ == "__main__":
