@@ -136,7 +136,7 @@ def describe(short: bool = False) -> Description:
         Beat("outro", Show(S, everyone, loss=True), camera=(Home(),), formats=LONG_FORM, claims=(path,)),
         # the social clip: who falls off the cliff?
         Beat("social_hook", Show(S), dict(count=len(SOCIAL_RACERS)), formats=SHORT_FORM),
-        Beat("social_race", Show(S, SOCIAL_RACERS),
+        Beat("social_race", Show(S, SOCIAL_RACERS, loss=True),
              dict(start=point(START), gone=names(social_gone),
                   kept=names(social_kept)), camera=(Orbit(-40),), formats=SHORT_FORM,
              claims=(unbounded, social_settle, fair, social_fell)),

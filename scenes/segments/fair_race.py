@@ -263,7 +263,7 @@ def describe(short: bool = False) -> Description:
              claims=(pick,)),
         # the social clip: the question, the declared race (the legend's brief labels carry each rate), the loop
         Beat("social_hook", Show(S), formats=SHORT_FORM),
-        Beat("social_race", Show(S, racers),
+        Beat("social_race", Show(S, racers, loss=True),
              dict(count=count, starts=starts, steps=n, objective=objective, adam_lr=rate(tuned["adam"]),
                   lr=rate(DEFAULT_LR), d_adam=fmt(dist("adam"))),
              camera=(TopDown(),), formats=SHORT_FORM, claims=(rule, rate_matters)),
