@@ -91,7 +91,7 @@ def course_jobs(quality: str, workers: int) -> list[float]:
                     seconds = [beat_seconds(said(target, b, False), lang) for b in desc.beats_for(fmt)]
                     if fmt == "lecture":
                         cuts = chunking.plan(seconds, workers, quality)
-                        jobs += [sum(seconds[a:b]) for a, b in cuts]
+                        jobs += [sum(seconds[a[0]:b[0]]) for a, b in cuts]  # cut where beats start
                     else:
                         jobs.append(sum(seconds))
     return jobs

@@ -121,6 +121,19 @@ def speak_zh(text: str) -> str:
     return _NUMBER.sub(read, text)
 
 
+WORDS_PER_SECOND_EN = 2.6  # Piper's joe at length_scale 1
+CHARS_PER_SECOND_ZH = 4.2  # the Mandarin voice's pace (measured on the zh lecture)
+
+
+def reading_seconds(text: str, lang: str | None = None) -> float:
+    """How long the words take to say at the voices' pace: English by its words, Chinese by its
+    characters (a Chinese sentence has no spaces, so a count of words would call it one word and a
+    silent zh deck would run each race in a second)."""
+    if (lang or current()) == "zh":
+        return sum(1 for ch in text if not ch.isspace()) / CHARS_PER_SECOND_ZH
+    return len(text.split()) / WORDS_PER_SECOND_EN
+
+
 def tokens(text: str, lang: str | None = None) -> list[str]:
     """The units a caption highlights one by one: words in English; in Chinese each character, and
     each number or Latin word whole (punctuation stays with the unit before it)."""

@@ -7,9 +7,10 @@ as environment variables that ``optviz`` sets (and a user may set by hand):
   (silent video, captions kept).
 * ``OPTVIZ_SHORT=1``: a test/preview cut: each narration cue is cut to its first
   words and trajectories to a few steps, so a segment renders in seconds.
-* ``OPTVIZ_CHUNK=FIRST:STOP``: render only the format's beats FIRST..STOP-1 (a
-  chunk of a segment split across workers, ``scenes.pipeline.chunks``); the
-  earlier beats run skipped, as Manim's ``-n`` skips animations.
+* ``OPTVIZ_CHUNK=FIRST:STOP``: render only the format's animations from FIRST up to
+  STOP, each a beat or ``BEAT.PLAY`` (that beat's PLAY-th animation): a chunk of a
+  segment split across workers (``scenes.pipeline.chunks``). What comes before runs
+  skipped, as Manim's ``-n`` skips animations.
 """
 
 from __future__ import annotations
@@ -37,15 +38,27 @@ def short() -> bool:
     return os.environ.get("OPTVIZ_SHORT", "") not in ("", "0")
 
 
-def chunk() -> tuple[int, int] | None:
-    """The beats this process renders, ``(first, stop)``; None renders them all."""
+Cut = tuple[int, int]  # (beat, play): a beat's play-th animation; (beat, 0) is where the beat starts
+
+
+def _cut(text: str) -> Cut:
+    beat, _, play = text.partition(".")
+    return int(beat), int(play or 0)
+
+
+def chunk() -> tuple[Cut, Cut] | None:
+    """Where this process's chunk of the beats starts and stops, ``(first, stop)`` as (beat, play); None
+    renders them all."""
     value = os.environ.get(CHUNK_ENV, "")
     if not value:
         return None
-    first, _, stop = value.partition(":")
-    first, stop = int(first), int(stop)
-    if not 0 <= first < stop:
-        raise ValueError(f"{CHUNK_ENV}={value!r}: give FIRST:STOP beat indices with 0 <= FIRST < STOP")
+    try:
+        first, stop = (_cut(part) for part in value.split(":"))
+    except ValueError:
+        first = stop = (-1, 0)
+    if not ((0, 0) <= first < stop and min(stop) >= 0):
+        raise ValueError(f"{CHUNK_ENV}={value!r}: give FIRST:STOP as BEAT[.PLAY] positions, FIRST before STOP "
+                         "(e.g. 2:5 or 2.3:4)")
     return first, stop
 
 

@@ -3,6 +3,7 @@ chunked against one-process renders, resume, a worker killed mid-chunk, and a cl
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -130,18 +131,74 @@ def test_the_course_page_opens_offline_and_every_link_resolves(course):
     assert sorted(set(langs)) == ["en", "zh"]
 
 
-def test_a_split_segment_equals_its_one_process_render(course, tmp_path):
-    """The joined chunks against Manim rendering the whole segment in one process (``--split 1``)."""
-    base, _, _ = course
-    r = optviz("render", "saddle", "--short", "--split", "1", "-o", tmp_path / "out", "--media-dir", tmp_path / "m")
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory):
+    """The saddle's short cut rendered by Manim in one process (``--split 1``): the reference for the joins."""
+    base = tmp_path_factory.mktemp("whole")
+    r = optviz("render", "saddle", "--short", "--split", "1", "-o", base / "out", "--media-dir", base / "media")
     assert r.returncode == 0, r.stderr[-2000:]
-    one, split = tmp_path / "out" / "saddle-480p15-short.mp4", base / "out" / "saddle-480p15-short.mp4"
-    assert frames_match(one, split) >= MIN_PSNR
+    return base / "out" / "saddle-480p15-short.mp4", base / "media"
+
+
+def decoded_audio(path: Path) -> np.ndarray:
+    """The sound as ffmpeg plays it (mono, 48 kHz): ffmpeg, not PyAV, drops the AAC encoder's priming."""
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:a:0", "-ac", "1", "-ar", "48000",
+                          "-f", "f32le", "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype=np.float32)
+
+
+def assert_same_captions(one: Path, split: Path) -> None:
     a = list(srt.parse(one.with_suffix(".srt").read_text()))
     b = list(srt.parse(split.with_suffix(".srt").read_text()))
     assert [s.content for s in a] == [s.content for s in b]
     assert max(abs((x.start - y.start).total_seconds()) for x, y in zip(a, b)) <= 0.002  # Manim's mixer: 1 ms
+
+
+def test_a_split_segment_equals_its_one_process_render(course, whole):
+    """The course's saddle, cut where beats start, joined, against Manim rendering it whole."""
+    base, _, _ = course
+    one, split = whole[0], base / "out" / "saddle-480p15-short.mp4"
+    assert frames_match(one, split) >= MIN_PSNR
+    assert_same_captions(one, split)
     assert abs(probe(one).duration - probe(split).duration) < 0.07  # at most a frame's metadata
+
+
+def test_a_segment_cut_inside_a_beat_equals_its_one_process_render(whole, tmp_path):
+    """Measured costs that put most of the drawing in the Adam beat's two race animations cut the segment
+    between them, in the middle of its words: the chunks' frames, captions and sound join into the whole
+    render's. The costs are the whole render's own measures, reweighted so that the cut cannot fall on a
+    beat's start whatever this machine's timings."""
+    one, media = whole
+    costs = next((media / "segments").glob("saddle-lecture-*.costs.json"))
+    plays = json.loads(costs.read_text())["plays"]
+    adam = [p for p in plays if p["cue"] == "adam"]
+    assert len(adam) >= 3
+    for p in plays:
+        p["wall"] = 100.0 if p in adam[1:3] else 1.0
+    store = tmp_path / "media" / "segments"
+    store.mkdir(parents=True)
+    (store / costs.name).write_text(json.dumps({"plays": plays}))
+    r = optviz("render", "saddle", "--short", "--split", "2", "-j", "2", "-o", tmp_path / "out",
+               "--media-dir", tmp_path / "media")
+    assert r.returncode == 0, r.stderr[-2000:]
+    metas = sorted((json.loads(p.read_text()) for p in (store / "chunks").glob("*.chunk.json")),
+                   key=lambda m: m["first"])
+    assert [m["first"] for m in metas] == [[0, 0], [adam[0]["beat"], 2]]  # inside the beat, between its races
+    cut = metas[1]["start"]
+    spoken = json.loads(next((media / "segments").glob("saddle-lecture-*.words.json")).read_text())["cues"]
+    assert any(c["words"][0]["start"] < cut < c["words"][-1]["end"] for c in spoken)  # in the middle of words
+    split = tmp_path / "out" / one.name
+    assert frames_match(one, split) >= MIN_PSNR
+    assert_same_captions(one, split)
+    # the joined movie's sound is the whole render's mix (its WAV), sample for sample to AAC's noise:
+    # a word said across the cut is whole, and no chunk's sound is shifted against its frames
+    mix = decoded_audio(next((media / "segments").glob("saddle-lecture-*.wav")))
+    movie = next(store.glob("saddle-lecture-*.mp4"))
+    joined = decoded_audio(movie)
+    assert abs(len(joined) / 48000 - probe(movie).duration) < 0.05  # the track runs to the last frame
+    n = min(len(mix), len(joined))
+    noise = np.sqrt(np.mean((mix[:n] - joined[:n]) ** 2)) / np.sqrt(np.mean(mix[:n] ** 2))
+    assert noise < 0.05, f"joined sound differs from the whole mix by {noise:.3f} of its level"
 
 
 def test_an_unchanged_course_is_reused_not_rendered(course):

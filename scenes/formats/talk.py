@@ -27,7 +27,6 @@ from scenes.formats.layout import LECTURE
 from scenes.formats.player import FormatScene
 from scenes.settings import slides_folder
 from scenes.toolkit import palette
-from scenes.toolkit.narration import WORDS_PER_SECOND
 
 MIN_SLIDE = 0.2  # seconds: a slide that only holds a picture still needs one frame of its own
 
@@ -110,7 +109,7 @@ class TalkScene(FormatScene, ThreeDSlide):
     def words(self, text: str) -> tuple[float, str | None]:
         """How long the beat's words take, and their WAV when a voice speaks them."""
         if self.voice == "none":
-            return max(1.0, len(text.split()) / WORDS_PER_SECOND), None
+            return max(1.0, language.reading_seconds(text)), None
         data = self.speech_service._wrap_generate_from_text(text)
         path = Path(self.speech_service.cache_dir) / data["final_audio"]
         with wave.open(str(path)) as w:

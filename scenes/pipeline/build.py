@@ -200,24 +200,33 @@ def _beat_seconds(t, fmt: str, s: Settings) -> list[float]:
 
 
 def _chunk_jobs(req: Request, t, fmt: str, s: Settings, seconds: list[float], workers: int) -> list[Job]:
-    """A lecture segment's chunks, cut where the beats' measured drawing cost (chunks.measured_costs) is
-    halved, else their spoken time; a cut whose every chunk is already stored wins, so that measuring a
-    render never makes its unchanged rebuild cut (and render) anew."""
+    """A lecture segment's chunks, cut where the animations' measured drawing cost (chunks.measured_costs) is
+    halved, else where beats start, by their spoken time. Against the cuts the store already holds chunks of
+    (chunks.stored_plans), the cut that leaves the least to render wins (chunks.remaining): measuring a
+    render never makes its unchanged rebuild cut (and render) anew, and editing one cue re-renders the one
+    chunk that says it."""
     if fmt != "lecture":
         return []
     root = Path(req.media_dir) / "segments"
-    costs = chunking.measured_costs(root, f"{t.name}-{fmt}-{s.tag()}", _cues(t, fmt, s), seconds)
+    stem = f"{t.name}-{fmt}-{s.tag()}"
+    costs = chunking.measured_costs(root, stem, _cues(t, fmt, s), seconds)
     plans = [chunking.plan(seconds, workers, s.quality, req.split, costs)]
     if costs is not None:
         plans.append(chunking.plan(seconds, workers, s.quality, req.split))
-    options = [[Job(t, fmt, s, chunk=c, chunks=len(cuts), index=i, estimate=sum(seconds[c[0]:c[1]]))
-                for i, c in enumerate(cuts)] if len(cuts) > 1 else [] for cuts in plans]
     if not req.disable_caching:
-        store = Store(Path(req.media_dir))
-        for jobs in options:
-            if jobs and all(store.has(j) for j in jobs):
-                return jobs
-    return options[0]
+        plans += [p for p in chunking.stored_plans(root, stem, len(seconds)) if p not in plans]
+    units = costs or chunking.units_of(seconds)
+
+    def jobs(cuts) -> list[Job]:
+        return [Job(t, fmt, s, chunk=c, chunks=len(cuts), index=i, estimate=sum(seconds) * chunking.share(units, c))
+                for i, c in enumerate(cuts)] if len(cuts) > 1 else []
+
+    plans = [p for p in plans if len(p) == len(plans[0])]  # as many chunks as asked for
+    if req.disable_caching or len(plans) == 1 or len(plans[0]) == 1:
+        return jobs(plans[0])
+    store = Store(Path(req.media_dir))
+    left = [chunking.remaining(units, cuts, [store.has(j) for j in jobs(cuts)], workers) for cuts in plans]
+    return jobs(plans[left.index(min(left))])  # the first of equals: measured, then spoken, then stored
 
 
 def _cues(t, fmt: str, s: Settings) -> list[str]:

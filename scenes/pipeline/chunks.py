@@ -1,14 +1,22 @@
-"""One segment over many workers: its beats cut into runs, each rendered alone, joined without re-encoding.
+"""One segment over many workers: its animations cut into runs, each rendered alone, joined without re-encoding.
 
-A chunk renders beats FIRST..STOP-1 (``OPTVIZ_CHUNK``): the beats before it run
-as a skipped Manim section (their final state, no frames, no sound), so its
-first frame is the frame the whole render draws there. The join:
+A chunk renders from one position to another (``OPTVIZ_CHUNK``), each a beat or
+a beat's n-th animation (``scenes.settings.Cut``): what comes before it runs
+skipped (its final state and its clock, no frames), so its first frame is the
+frame the whole render draws there. A first render is cut where beats start, by
+their spoken time; every render writes what each animation took to draw
+(``.costs.json``), and the next render of the segment is cut by those, between
+any two animations, so that two chunks take the same time (the saddle's Adam
+beat alone took 33 of its 110 s). The join:
 
 * video: the chunks' H.264 streams, concatenated by ffmpeg's concat demuxer
   with ``-c copy`` (Manim wrote them all with one encoder setting);
 * audio: each chunk's own sound, from the WAV Manim mixed (exact PCM, not the
   AAC in its MP4), cut from where the chunk starts on the segment's clock to where
-  it ends, and laid end to end: beats start in silence, so a cut never splits a word;
+  it ends, and laid end to end: a chunk keeps the sounds of what it skipped, so a
+  word said across a cut is whole on both sides of it (manim_voiceover adds a
+  voiceover's sound even in a skipped section: it resets the renderer's skipping
+  first; tests/test_build.py's cut inside a beat fails if an upgrade changes that);
 * captions: Manim's ``.srt`` and the scene's word timeline, each chunk's own
   cues moved to where the chunk starts in the joined video.
 """
@@ -26,45 +34,70 @@ import srt
 
 from scenes.media import probe
 
+Cut = tuple[int, int]  # (beat, play), as OPTVIZ_CHUNK gives it (scenes.settings.chunk, on the Manim side)
 CHUNK_SECONDS = {"l": 45.0, "m": 40.0, "h": 30.0, "p": 25.0, "k": 20.0}  # video per chunk worth a process's set-up
+Unit = tuple[Cut, float]  # where a piece of the segment starts, and what it weighs (drawing seconds or spoken)
+
+
+def units_of(seconds: list[float]) -> list[Unit]:
+    """Whole beats, weighed by their spoken time: the cut before anything was measured."""
+    return [((b, 0), s) for b, s in enumerate(seconds)]
 
 
 def plan(seconds: list[float], workers: int, quality: str, split: int | None = None,
-         costs: list[float] | None = None) -> list[tuple[int, int]]:
-    """Contiguous runs of beats, about equal in cost: the seconds each beat took to draw last time
-    (``costs``, see :func:`measured_costs`), else its spoken time. By default one run when the segment is
-    short or one worker renders; never more runs than workers, nor than the length is worth
-    (``CHUNK_SECONDS`` of video). ``split`` asks for that many runs (at most one per beat)."""
-    total = sum(seconds)
+         costs: list[Unit] | None = None) -> list[tuple[Cut, Cut]]:
+    """Contiguous runs of the segment, about equal in cost: the seconds each animation took to draw last time
+    (``costs``, see :func:`measured_costs`), else each beat's spoken time. By default one run when the
+    segment is short or one worker renders; never more runs than workers, nor than the length is worth
+    (``CHUNK_SECONDS`` of video). ``split`` asks for that many runs (at most one per piece).
+    Each run is ``(first, stop)``; the last one stops at ``(len(seconds), 0)``, the end."""
+    units = costs if costs is not None else units_of(seconds)
+    end = (len(seconds), 0)
     if split is not None:
-        n = min(split, len(seconds))
+        n = min(split, len(units))
     else:
-        n = min(workers, len(seconds), max(1, int(total // CHUNK_SECONDS[quality])))
+        n = min(workers, len(units), max(1, int(sum(seconds) // CHUNK_SECONDS[quality])))
     if n <= 1:
-        return [(0, len(seconds))]
-    weights = costs if costs is not None else seconds
-    total = sum(weights)
+        return [((0, 0), end)]
+    total = sum(w for _, w in units)
     prefix = [0.0]
-    for x in weights:
-        prefix.append(prefix[-1] + x)
+    for _, w in units:
+        prefix.append(prefix[-1] + w)
     cuts = [0]
-    for k in range(1, n):  # the k-th cut nearest k/n of the time, leaving a beat for every run after it
+    for k in range(1, n):  # the k-th cut nearest k/n of the cost, leaving a piece for every run after it
         ideal = total * k / n
-        lo, hi = cuts[-1] + 1, len(seconds) - (n - k)
+        lo, hi = cuts[-1] + 1, len(units) - (n - k)
         cuts.append(min(range(lo, hi + 1), key=lambda i: (abs(prefix[i] - ideal), i)))
-    cuts.append(len(seconds))
-    return list(zip(cuts, cuts[1:]))
+    starts = [(0, 0)] + [units[i][0] for i in cuts[1:]]
+    return list(zip(starts, starts[1:] + [end]))
+
+
+def share(units: list[Unit], run: tuple[Cut, Cut]) -> float:
+    """A run's part of the segment's total weight (0..1): its ETA's share."""
+    total = sum(w for _, w in units) or 1.0
+    return sum(w for at, w in units if run[0] <= at < run[1]) / total
+
+
+def remaining(units: list[Unit], runs: list[tuple[Cut, Cut]], stored: list[bool], workers: int) -> tuple[float, float]:
+    """What a plan leaves to render, to choose between cuts: the wall time of its runs not stored yet, as
+    shares of the segment spread longest-first over ``workers``, then their total. A plan whose runs are all
+    stored leaves (0, 0); one that reuses a small run but leaves one long one loses to an even cut."""
+    loads = [0.0] * max(1, workers)
+    todo = sorted((share(units, run) for run, done in zip(runs, stored) if not done), reverse=True)
+    for w in todo:
+        loads[loads.index(min(loads))] += w
+    return round(max(loads), 9), round(sum(todo), 9)
 
 
 DIGEST = "?" * 16  # a job key's digest, in a glob
 
 
-def measured_costs(store_root: Path, stem: str, cues: list[str], seconds: list[float]) -> list[float] | None:
-    """What each beat took to draw in the newest renders of the same segment, format and settings (their
-    ``.costs.json``, whole or chunked, whatever their words were): a camera turn redraws the whole surface
-    every frame, a held race pastes it, so spoken time alone cut the saddle into chunks of 31 s and 52 s
-    of drawing. A beat not measured yet costs its spoken time at the measured beats' median rate.
-    None when nothing was measured.
+def measured_costs(store_root: Path, stem: str, cues: list[str], seconds: list[float]) -> list[Unit] | None:
+    """What each animation took to draw in the newest renders of the same segment, format and settings
+    (their ``.costs.json``, whole or chunked, whatever their words were): a camera turn redraws the whole
+    surface every frame, a held race pastes it, so spoken time alone cut the saddle into chunks of 31 s
+    and 52 s of drawing. A beat not measured yet is one piece, its spoken time at the measured animations'
+    median rate. None when nothing was measured.
 
     Args:
         store_root: the store's folder (``<media>/segments``).
@@ -73,21 +106,57 @@ def measured_costs(store_root: Path, stem: str, cues: list[str], seconds: list[f
         seconds: the beats' estimated seconds of video.
     """
     found = [*store_root.glob(f"{stem}-{DIGEST}.costs.json"), *(store_root / "chunks").glob(f"{stem}-c*of*-{DIGEST}.costs.json")]
-    wall: dict[str, float] = {}
+    wall: dict[tuple[str, int], float] = {}
     rates = []
-    for path in sorted(found, key=lambda p: p.stat().st_mtime):  # the newest measure of a cue wins
+    for path in sorted(found, key=lambda p: p.stat().st_mtime):  # the newest measure of an animation wins
         try:
-            beats = json.loads(path.read_text())["beats"]
-        except (OSError, ValueError, KeyError):
+            plays = json.loads(path.read_text())["plays"]
+            measured = [((str(p["cue"]), int(p["play"])), float(p["wall"]), float(p["video"])) for p in plays]
+        except (OSError, ValueError, KeyError, TypeError):
             continue
-        for b in beats:
-            wall[b["cue"]] = float(b["wall"])
-            if b.get("video", 0) > 0:
-                rates.append(float(b["wall"]) / float(b["video"]))
-    if not any(c in wall for c in cues):
+        for key, seconds_drawing, video in measured:
+            wall[key] = seconds_drawing
+            if video > 0:
+                rates.append(seconds_drawing / video)
+    if not any(cue == c for c, _ in wall for cue in cues):
         return None
     rate = sorted(rates)[len(rates) // 2] if rates else 1.0
-    return [wall.get(c, s * rate) for c, s in zip(cues, seconds)]
+    units: list[Unit] = []
+    for b, (cue, s) in enumerate(zip(cues, seconds)):
+        plays = sorted(p for c, p in wall if c == cue)
+        units += [((b, p), wall[cue, p]) for p in plays] if plays else [((b, 0), s * rate)]
+    return units
+
+
+def stored_plans(store_root: Path, stem: str, beats: int) -> list[list[tuple[Cut, Cut]]]:
+    """The cuts of the segment's chunks in the store (their ``.chunk.json``), each as a plan from the start
+    to the end: a rebuild that finds one whole reuses it, whatever the newest measures would cut."""
+    runs: dict[int, set[tuple[Cut, Cut]]] = {}
+    for path in (store_root / "chunks").glob(f"{stem}-c*of*-{DIGEST}.chunk.json"):
+        try:
+            meta = json.loads(path.read_text())
+            of = int(path.name[len(stem) + 2:].split("-")[0].split("of")[1])
+            run = (tuple(map(int, meta["first"])), tuple(map(int, meta["stop"])))
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            continue
+        if meta.get("beats") == beats:
+            runs.setdefault(of, set()).add(run)
+    plans = []
+
+    def chain(at: Cut, sofar: list, of: int) -> None:
+        if len(plans) > 16 or len(sofar) > of:
+            return
+        if at >= (beats, 0):
+            if len(sofar) == of:
+                plans.append(list(sofar))
+            return
+        for run in sorted(runs[of]):
+            if run[0] == at:
+                chain(run[1], sofar + [run], of)
+
+    for of in sorted(runs):
+        chain((0, 0), [], of)
+    return plans
 
 
 def _wav_slice(path: Path, start: float, end: float, out: wave.Wave_write) -> None:

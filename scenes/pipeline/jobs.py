@@ -17,11 +17,10 @@ from pathlib import Path
 
 from scenes import language
 from scenes.language import LANG_ENV
+from scenes.pipeline.chunks import Cut
 from scenes.pipeline.manim_job import ROOT
 
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
-CHARS_PER_SECOND_ZH = 4.2  # the Mandarin voice's pace, characters per second (measured on the zh lecture)
-WORDS_PER_SECOND_EN = 2.6  # Piper's joe at length_scale 1
 SECONDS_PER_BEAT = 1.2  # fades and reframing between cues, measured on the rendered segments
 
 
@@ -57,9 +56,7 @@ def said(target, beat, short: bool) -> str:
 
 def beat_seconds(text: str, lang: str) -> float:
     """A beat's length from its words at the voice's pace (an estimate, for plans and ETAs)."""
-    if lang == "zh":
-        return sum(1 for ch in text if not ch.isspace()) / CHARS_PER_SECOND_ZH + SECONDS_PER_BEAT
-    return len(text.split()) / WORDS_PER_SECOND_EN + SECONDS_PER_BEAT
+    return language.reading_seconds(text, lang) + SECONDS_PER_BEAT
 
 
 @dataclass(frozen=True)
@@ -95,7 +92,7 @@ class Job:
     fmt: str
     settings: Settings
     kind: str = "movie"  # "slides": a manim-slides deck's part; "title": the deck's title slide
-    chunk: tuple[int, int] | None = None  # beats first..stop-1
+    chunk: tuple[Cut, Cut] | None = None  # from (beat, play) to (beat, play), see scenes.settings.chunk
     chunks: int = 1  # how many chunks the target is split into
     index: int = 0
     scene_file: Path | None = None
@@ -119,11 +116,11 @@ class Job:
         with language.using(s.lang):
             desc = self.target.describe(short=s.short)
             beats = desc.beats_for(self.fmt)
-            first, stop = self.chunk or (0, len(beats))
+            first, stop = self.chunk or ((0, 0), (len(beats), 0))
             h.update(f"{first}:{stop}:{len(beats)}|{desc.title}".encode())
-            for i, beat in enumerate(beats[:stop]):
+            for i, beat in enumerate(beats[:stop[0] + (stop[1] > 0)]):  # up to the beat it stops in
                 h.update(repr((beat.cue, beat.show, beat.camera, beat.pause, sorted(beat.formats))).encode())
-                if i >= first:  # the words of its own beats; earlier beats give only their final state
+                if i >= first[0]:  # the words of the beats it draws; earlier beats give only their final state
                     h.update(said(self.target, beat, s.short).encode())
         return h.hexdigest()[:16]
 
@@ -143,7 +140,7 @@ class Job:
             inputs[SHOT_ENV] = (Path(document).name, Path(document).read_bytes())
             env.pop(SHOT_ENV, None)
         if self.chunk is not None and self.chunks > 1:
-            env["OPTVIZ_CHUNK"] = f"{self.chunk[0]}:{self.chunk[1]}"
+            env["OPTVIZ_CHUNK"] = ":".join(f"{b}.{p}" for b, p in self.chunk)
         file = Path(self.scene_file or self.target.file)
         return {
             "key": self.key, "label": self.label, "kind": self.kind,

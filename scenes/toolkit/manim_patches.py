@@ -11,6 +11,8 @@ import os
 import sys
 import traceback
 
+import numpy as np
+
 # x264's "veryfast" encodes 1080p ~3x faster than Manim's default "medium" at about the same
 # file size for these flat-shaded frames (shared notes, manim-stack.md).
 ENCODER_OPTIONS = {"preset": "veryfast", "tune": "animation"}
@@ -69,6 +71,28 @@ def enter_section(scene, name: str, skip: bool) -> None:
     """
     scene.next_section(name, skip_animations=skip)
     scene.renderer.skip_animations = skip or scene.renderer._original_skipping_status
+
+
+def advance_as_drawn(scene, start: float) -> None:
+    """After a skipped ``play``, set the clock to where drawing it would have left it.
+
+    Skipped, ``CairoRenderer.play`` moves ``renderer.time`` by the run time; drawn, ``add_frame`` moves it
+    by whole frames: one per entry of ``np.arange(0, run_time, 1/fps)`` (``Scene.get_time_progression``),
+    or ``int(run_time * fps)`` for a frozen wait (``freeze_current_frame``). Without this a chunk that
+    skips into the middle of a beat started that beat's frames up to a frame per skipped animation early
+    against its words, and its last wait (words' end minus the clock) came out a frame longer than the
+    one-process render's. Relies on those three Manim methods and ``Scene.duration``.
+    """
+    dt = 1 / scene.camera.frame_rate
+    if scene.animations and scene.is_current_animation_frozen_frame():
+        scene.renderer.time = start + int(scene.duration / dt) * dt
+        return
+    t = start
+    from manim import config
+
+    for _ in range(len(np.arange(0, scene.duration, 1 / config["frame_rate"]))):
+        t += dt
+    scene.renderer.time = t
 
 
 def remove_tick_sheen(axes) -> None:

@@ -29,7 +29,7 @@ from scenes import language
 from scenes.script import NARRATION_DIR, Script  # noqa: F401  (re-exported: the words a voice speaks)
 from scenes.toolkit.word_timing import Word, even_words, piper_voice, synthesize_with_words
 
-WORDS_PER_SECOND = 2.6  # reading pace of the silent voice, close to Piper's joe at length_scale 1
+WORDS_PER_SECOND = language.WORDS_PER_SECOND_EN  # reading pace of the silent voice, close to Piper's joe
 SAMPLE_RATE = 22050
 
 
@@ -183,9 +183,7 @@ class SilentService(_WavService):
     service_name = "silent"
 
     def synthesize(self, text: str, out: Path) -> None:
-        # Chinese is read at about four characters a second, English at WORDS_PER_SECOND words
-        units = len(text.split()) / WORDS_PER_SECOND if language.current() == "en" else len(text) / 4.0
-        seconds = max(1.0, units)
+        seconds = max(1.0, language.reading_seconds(text))
         with wave.open(str(out), "wb") as wf:
             wf.setnchannels(1)
             wf.setsampwidth(2)
