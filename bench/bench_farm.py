@@ -74,6 +74,36 @@ def lpt(durations: list[float], workers: int) -> float:
     return max(loads)
 
 
+def plays(path: Path) -> dict[tuple[str, int], float]:
+    """Seconds each animation took to draw, by (cue, play), from a render's ``.costs.json``."""
+    import json
+
+    return {(p["cue"], p["play"]): p["wall"] for p in json.loads(path.read_text())["plays"]}
+
+
+def where_two_workers_lose(whole: Path, chunk_costs: list[Path]) -> list[str]:
+    """Why two workers fall short of 2x, from the renders' own records: the best cut on animation
+    boundaries (an animation is never split), and the same animations drawn two at a time against alone."""
+    one = plays(whole)
+    walls = list(one.values())
+    total, prefix, best = sum(walls), 0.0, sum(walls)
+    for w in walls:
+        prefix += w
+        best = min(best, max(prefix, total - prefix))
+    key, biggest = max(one.items(), key=lambda kv: kv[1])
+    lines = [f"   drawing in the whole render: {total:.1f} s; its longest animation ({key[0]} #{key[1]}): {biggest:.1f} s;"
+             f" the best cut between animations leaves {best:.1f} s on one worker ({total / best:.2f}x at most)"]
+    alone = together = 0.0
+    for path in chunk_costs:
+        for k, w in plays(path).items():
+            if k in one:
+                alone, together = alone + one[k], together + w
+    if alone:
+        lines.append(f"   the same animations drawn two at a time: {together:.1f} s against {alone:.1f} s alone"
+                     f" ({together / alone:.2f}x: two renders share two cores with their encoders' threads and the client)")
+    return lines
+
+
 def course_jobs(quality: str, workers: int) -> list[float]:
     """Spoken seconds of every job of the full course (all segments, lecture/clip/deck, en and zh),
     with lecture segments cut into chunks the way the pipeline cuts them for ``workers``."""
@@ -131,6 +161,9 @@ def main() -> int:
               f", speed-up {wall1 / wall2:.2f}x")
         print(f"   2 workers, 2 chunks cut by measured cost:  {wall3:7.1f} s wall (jobs {', '.join(f'{s:.0f} s' for _, s in jobs3)})"
               f", speed-up {wall1 / wall3:.2f}x (aim >= 1.7 on 2 cores)")
+        for line in where_two_workers_lose(next((tmp / "one" / "media" / "segments").glob("*.costs.json")),
+                                           sorted((measured / "chunks").glob("*.costs.json"))):
+            print(line)
 
         # 2. lecture + clip + deck: one graph (speech once) against three commands (speech each time)
         fmts = ("lecture", "social", "talk")
