@@ -466,9 +466,14 @@ def _chunks(cues: list[dict], words_per_chunk: int) -> list[_Chunk]:
             chunks.append(_Chunk(ws, ws[0].start, max(ws[-1].end, ws[0].start), breaks[at:at + len(ws)]))
             at += len(ws)
     chunks.sort(key=lambda c: c.start)
+    # A chunk stays up _GAP_BRIDGE after its last word, or until the next one starts (a short gap is
+    # bridged, an overlap cut so two chunks never stack). The rule looks no further than the next
+    # chunk's start: a clip's frames are captioned as they are encoded, before later cues are known
+    # (scenes/toolkit/burned_captions.py), and show what this gives for the finished clip.
     for a, b in zip(chunks, chunks[1:]):
-        if b.start - a.end < _GAP_BRIDGE:
-            a.end = b.start   # bridges a short gap, or cuts an overlap so two chunks never stack
+        a.end = min(b.start, a.end + _GAP_BRIDGE)
+    if chunks:
+        chunks[-1].end += _GAP_BRIDGE
     return [c for c in chunks if c.end > c.start]
 
 

@@ -608,6 +608,10 @@ class FormatScene(VoiceoverScene, ThreeDScene):
                       for w in words],
         })
 
+    def word_timeline_extra(self) -> dict:
+        """More of ``.words.json``: the clip says its captions are in its frames already."""
+        return {}
+
     def write_word_timeline(self, since: float = 0.0, until: float = float("inf"), chunk: dict | None = None) -> None:
         """``<movie>.words.json`` beside the movie: each cue's words on the video's clock, and
         ``<movie>.costs.json``: what each animation drawn took.
@@ -621,7 +625,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         cues = [dict(c, start=c["start"] - since, end=c["end"] - since,
                      words=[dict(w, start=w["start"] - since, end=w["end"] - since) for w in c["words"]])
                 for c in self.spoken_words if since - 1e-9 <= c["start"] < until - 1e-9]
-        outputs = {".words.json": {"cues": cues}, ".costs.json": {"plays": self.play_costs}}
+        outputs = {".words.json": {"cues": cues, **self.word_timeline_extra()}, ".costs.json": {"plays": self.play_costs}}
         if chunk is not None:
             outputs[".chunk.json"] = chunk
         for suffix, doc in outputs.items():

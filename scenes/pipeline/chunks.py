@@ -201,7 +201,7 @@ def join(chunks: list[Path], dest: Path) -> None:
         tmp = work / dest.name
         subprocess.run(["ffmpeg", "-v", "error", "-y", *inputs, *maps, "-c:v", "copy", "-movflags", "+faststart",
                         str(tmp)], check=True)
-        subs, cues, offset = [], [], 0.0
+        subs, cues, offset, burned = [], [], 0.0, []
         for c, m in zip(chunks, metas):
             shift = offset - m["start"]  # the chunk's clock -> the joined video's
             for s in (list(srt.parse(c.with_suffix(".srt").read_text(encoding="utf-8")))
@@ -211,7 +211,9 @@ def join(chunks: list[Path], dest: Path) -> None:
                     subs.append(srt.Subtitle(len(subs) + 1, s.start + d, s.end + d, s.content))
             words = c.with_suffix(".words.json")
             if words.exists():  # already on the chunk's own clock, which starts at 0
-                for cue in json.loads(words.read_text(encoding="utf-8"))["cues"]:
+                doc = json.loads(words.read_text(encoding="utf-8"))
+                burned.append(bool(doc.get("burned")))
+                for cue in doc["cues"]:
                     cues.append(dict(cue, start=cue["start"] + offset, end=cue["end"] + offset,
                                      words=[dict(w, start=w["start"] + offset, end=w["end"] + offset)
                                             for w in cue["words"]]))
@@ -219,6 +221,6 @@ def join(chunks: list[Path], dest: Path) -> None:
         if subs:
             (work / "joined.srt").write_text(srt.compose(subs), encoding="utf-8")
             (work / "joined.srt").replace(dest.with_suffix(".srt"))
-        (work / "joined.words.json").write_text(json.dumps({"cues": cues}, indent=1), encoding="utf-8")
+        (work / "joined.words.json").write_text(json.dumps({"cues": cues, "burned": bool(burned) and all(burned)}, indent=1), encoding="utf-8")
         (work / "joined.words.json").replace(dest.with_suffix(".words.json"))
         tmp.replace(dest)

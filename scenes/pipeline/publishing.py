@@ -15,27 +15,19 @@ from scenes import language
 from scenes.media import probe
 from scenes.pipeline.manim_job import ROOT
 from scenes.publish import (
-    ass_captions, cover_png, finish_video, make_gif, make_webm, publish_file, publish_srt, write_srt_chunks,
+    cover_png, finish_video, make_gif, make_webm, publish_file, publish_srt, write_srt_chunks,
 )
 from scenes.talk_assets import converter_env
-from scenes.toolkit import palette
+from scenes.toolkit.burned_captions import CHUNK, clip_ass
 
 LECTURE_LUFS = -16.0  # long-form speech (podcasts, lectures)
 SOCIAL_LUFS = -14.0  # short-form apps
-CAPTION_PX_AT_1080 = 64
-CAPTION_FONT = {"en": "DejaVu Sans", "zh": "Noto Sans CJK SC"}
-CHUNK = {"en": 4, "zh": 12}  # caption tokens shown at once: words, or Chinese characters (and numbers)
 COVER_AT = 1.0  # seconds: the hook frame (title, surface, the question being asked)
 
 
 def sidecar(mp4: Path, ext: str) -> Path | None:
     side = mp4.with_suffix(ext)
     return side if side.exists() else None
-
-
-def caption_px(width: int) -> int:
-    """Caption type size: 64 px at 1080 wide (capitals about 46 px tall), in proportion below."""
-    return max(12, round(CAPTION_PX_AT_1080 * width / 1080))
 
 
 def publish_lecture_part(mp4: Path, dest: Path) -> list[Path]:
@@ -50,23 +42,26 @@ def publish_lecture_part(mp4: Path, dest: Path) -> list[Path]:
 
 
 def publish_clip(mp4: Path, dest: Path, gif: bool = False, webm: bool = False) -> list[Path]:
-    """A social clip, ready to post: captions burned in from the voice's word timings, -14 LUFS,
-    fast start, the hook frame as a cover PNG, the .srt beside it, a GIF and a WebM if asked."""
-    from scenes.formats.layout import SOCIAL
+    """A social clip, ready to post: captions in the picture, -14 LUFS, fast start, the hook frame as a
+    cover PNG, the .srt beside it, a GIF and a WebM if asked.
 
+    The scene burns its captions in as it encodes (``.words.json`` says ``burned``), so the video is
+    copied, not encoded again; a movie without them (rendered by hand, without the scene's encoder)
+    gets them here, from the same script, in a second encode.
+    """
     info = probe(mp4)
     lang = language.current()
     words = sidecar(mp4, ".words.json")
-    cues = json.loads(words.read_text(encoding="utf-8"))["cues"] if words else []
-    box = SOCIAL.captions.pixels(SOCIAL.frame.width, SOCIAL.frame.height, info.width, info.height)
+    doc = json.loads(words.read_text(encoding="utf-8")) if words else {}
+    cues = doc.get("cues", [])
     written = []
     with tempfile.TemporaryDirectory(prefix="optviz-") as work:
-        ass = Path(work) / "captions.ass"
-        ass.write_text(ass_captions(cues, info.width, info.height, box, font_px=caption_px(info.width),
-                                    font=CAPTION_FONT[lang], words_per_chunk=CHUNK[lang], highlight=palette.HIGHLIGHT),
-                       encoding="utf-8")
-        finish_video(mp4, dest, loudness=SOCIAL_LUFS, burn_ass=ass if cues else None, fps=info.fps,
-                     reencode_video=True)
+        if doc.get("burned") or not cues:
+            finish_video(mp4, dest, loudness=SOCIAL_LUFS)
+        else:
+            ass = Path(work) / "captions.ass"
+            ass.write_text(clip_ass(cues, info.width, info.height, lang), encoding="utf-8")
+            finish_video(mp4, dest, loudness=SOCIAL_LUFS, burn_ass=ass, fps=info.fps, reencode_video=True)
     written.append(dest)
     write_srt_chunks(cues, dest.with_suffix(".srt"), words_per_chunk=CHUNK[lang])
     written.append(dest.with_suffix(".srt"))

@@ -39,6 +39,46 @@ def use_fast_encoder(scene) -> None:
     writer.open_partial_movie_stream = open_stream
 
 
+def burn_into_frames(scene, burn) -> None:
+    """Pass every frame Manim encodes through ``burn(frame, index)`` (the clip's captions), with its
+    frame number on the scene's clock, on the encoder's thread.
+
+    Manim encodes each animation's frames in its own thread (``_PartialMovieEncodeJob``), a static hold
+    as one frame written ``num_frames`` times; captions change within a hold, so each repeat is burned on
+    its own. Relies on ``open_partial_movie_stream`` creating ``_current_encode_job`` before the first
+    frame, on ``renderer.time`` being the animation's start then (``CairoRenderer.add_frame`` moves it
+    as frames are written), and on the job's ``_encode_and_write_frame(frame, num_frames)``, ``stream``
+    and ``container``. Manim's cache of partial movies is turned off: a reused animation would carry the
+    captions of the moment it was first drawn.
+    """
+    import av
+    from manim import config
+
+    writer = getattr(scene.renderer, "file_writer", None)
+    if writer is None or not hasattr(writer, "open_partial_movie_stream"):
+        return
+    config.disable_caching = True
+    original = writer.open_partial_movie_stream
+
+    def open_stream(*args, **kwargs):
+        original(*args, **kwargs)
+        job = getattr(writer, "_current_encode_job", None)
+        if job is None:
+            return
+        first = [round(scene.renderer.time * config.frame_rate)]
+
+        def encode(frame, num_frames):
+            for _ in range(num_frames):
+                av_frame = av.VideoFrame.from_ndarray(burn(frame, first[0]), format="rgba")
+                first[0] += 1
+                for packet in job.stream.encode(av_frame):
+                    job.container.mux(packet)
+
+        job._encode_and_write_frame = encode
+
+    writer.open_partial_movie_stream = open_stream
+
+
 def exit_on_error(render, *args):
     """Run ``Scene.render``; on an error, print it and leave the process at once.
 
