@@ -695,11 +695,15 @@ def _caption_line(raw: list[str], shown: list[str], starts: list[int] | None) ->
     return out
 
 
-def write_srt_chunks(cues: list[dict], dest: str | os.PathLike, *, words_per_chunk: int = 4) -> None:
-    """The same few-word chunks as .srt, for platforms that take a caption file instead of burned text."""
+def write_srt_chunks(cues: list[dict], dest: str | os.PathLike, *, words_per_chunk: int = 4,
+                     until: float | None = None) -> None:
+    """The same few-word chunks as .srt, for platforms that take a caption file instead of burned text;
+    ``until`` (the video's length) cuts the last one's linger where the video ends."""
+    end = math.inf if until is None else until
+    kept = [c for c in _chunks(cues, words_per_chunk) if c.start < end]
     subs = [srt.Subtitle(i, dt.timedelta(milliseconds=round(c.start * 1000)),
-                         dt.timedelta(milliseconds=round(c.end * 1000)), c.text)
-            for i, c in enumerate(_chunks(cues, words_per_chunk), start=1)]
+                         dt.timedelta(milliseconds=round(min(c.end, end) * 1000)), c.text)
+            for i, c in enumerate(kept, start=1)]
     write_atomically(str(dest), srt.compose(subs))
 
 
