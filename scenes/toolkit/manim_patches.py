@@ -16,6 +16,9 @@ import numpy as np
 # x264's "veryfast" encodes 1080p ~3x faster than Manim's default "medium" at about the same
 # file size for these flat-shaded frames (shared notes, manim-stack.md).
 ENCODER_OPTIONS = {"preset": "veryfast", "tune": "animation"}
+# bench/bench_floor.py measures what the clip's one encode costs in picture against the same frames kept
+# losslessly (x264's qp 0): set by the benchmark, never by a render a user publishes.
+LOSSLESS_ENV = "OPTVIZ_LOSSLESS"
 
 
 def use_fast_encoder(scene) -> None:
@@ -34,7 +37,11 @@ def use_fast_encoder(scene) -> None:
         original(*args, **kwargs)
         job = getattr(writer, "_current_encode_job", None)
         if job is not None and job.stream.codec_context.name == "libx264":
-            job.stream.codec_context.options = {**dict(job.stream.codec_context.options), **ENCODER_OPTIONS}
+            options = {**dict(job.stream.codec_context.options), **ENCODER_OPTIONS}
+            if os.environ.get(LOSSLESS_ENV) == "1":
+                options.pop("crf", None)  # x264 prefers crf over qp when given both
+                options["qp"] = "0"
+            job.stream.codec_context.options = options
 
     writer.open_partial_movie_stream = open_stream
 
