@@ -46,10 +46,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import av
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_render import video_duration as duration  # noqa: E402  (a sibling script, not a package)
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60"}
 FORMATS = ("lecture", "social", "talk")
 TIMEOUT = 4 * 3600
@@ -77,14 +77,6 @@ class Render:
     @property
     def ratio(self) -> float:
         return self.wall / self.floor_all
-
-
-def duration(path: Path) -> float:
-    with av.open(str(path)) as c:
-        if c.duration:
-            return float(c.duration / av.time_base)
-        v = c.streams.video[0]
-        return float(v.duration * v.time_base)
 
 
 def optviz(args: list[str], log: Path, env: dict | None = None) -> tuple[float, list[str]]:
