@@ -40,7 +40,7 @@ from scenes.language import CJK_TEXT, on_screen, tokens, zh_words
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Loudness", "measure_loudness", "is_faststart", "finish_video", "ass_captions", "write_srt_chunks",
+__all__ = ["Loudness", "measure_loudness", "is_faststart", "finish_video", "ass_captions", "ass_script", "ass_text", "write_srt_chunks",
            "publish_srt", "cover_png", "make_gif", "make_webm", "publish_file"]
 
 _X264 = ["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p", "-crf", "18"]
@@ -607,10 +607,26 @@ def _lines_needed(words: list[str], font: str, px: float, width: float) -> int |
     return lines
 
 
-def ass_captions(cues: list[dict], width: int, height: int, box: tuple[int, int, int, int], *,
-                 font: str = "DejaVu Sans", font_px: int = 64, words_per_chunk: int = 4,
-                 highlight: str = "#F0E442", color: str = "#FFFFFF") -> str:
-    """An ASS script of word-highlighted caption chunks that stays inside ``box``.
+def ass_dialogue(start_cs: int, end_cs: int, body: str) -> str:
+    """One ASS event line: ``body`` (style, margins, effect, text) shown from ``start_cs`` to ``end_cs``."""
+    return f"Dialogue: 0,{_ass_time(start_cs)},{_ass_time(end_cs)},{body}"
+
+
+def ass_captions(cues: list[dict], width: int, height: int, box: tuple[int, int, int, int], **style) -> str:
+    """The caption script of ``ass_script`` as one text, what libass reads."""
+    return ass_text(*ass_script(cues, width, height, box, **style))
+
+
+def ass_text(header: str, events: list[tuple[int, int, str]]) -> str:
+    """A script's header and its (start, end, body) events as the text libass reads."""
+    return header + "".join(ass_dialogue(*event) + "\n" for event in events)
+
+
+def ass_script(cues: list[dict], width: int, height: int, box: tuple[int, int, int, int], *,
+               font: str = "DejaVu Sans", font_px: int = 64, words_per_chunk: int = 4,
+               highlight: str = "#F0E442", color: str = "#FFFFFF") -> tuple[str, list[tuple[int, int, str]]]:
+    """An ASS script of word-highlighted caption chunks that stays inside ``box``, as its header and its
+    events in time order: (start, end in centiseconds, the event's body for ``ass_dialogue``).
 
     Captions carry a video watched with the sound off, so a few words at a time with the
     spoken word lit is easier to follow than a full sentence.  Each word span is its own
@@ -651,6 +667,7 @@ def ass_captions(cues: list[dict], width: int, height: int, box: tuple[int, int,
         "[Events]",
         "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
     ]
+    events: list[tuple[int, int, str]] = []
     for chunk in _chunks(cues, words_per_chunk):
         raw = [w.text for w in chunk.words]
         texts = [_ass_escape(on_screen(t)) for t in raw]   # shown as read: 1.5×10⁻⁵, not 1.5e-5
@@ -680,9 +697,8 @@ def ass_captions(cues: list[dict], width: int, height: int, box: tuple[int, int,
             body = _caption_line(raw, [f"{{\\1c&H{hl}&}}{t}{{\\1c&H{base}&}}" if j == i else t
                                        for j, t in enumerate(texts)], starts)
             prefix = f"{{{size_tag}}}" if size_tag else ""
-            lines.append(f"Dialogue: 0,{_ass_time(bounds[i])},{_ass_time(bounds[i + 1])},Caption,,0,0,0,,"
-                         f"{prefix}{body}")
-    return "\n".join(lines) + "\n"
+            events.append((bounds[i], bounds[i + 1], f"Caption,,0,0,0,,{prefix}{body}"))
+    return "\n".join(lines) + "\n", events
 
 
 def _caption_line(raw: list[str], shown: list[str], starts: list[int] | None) -> str:

@@ -63,7 +63,7 @@ def publish_clip(mp4: Path, dest: Path, gif: bool = False, webm: bool = False) -
             ass.write_text(clip_ass(cues, info.width, info.height, lang), encoding="utf-8")
             finish_video(mp4, dest, loudness=SOCIAL_LUFS, burn_ass=ass, fps=info.fps, reencode_video=True)
     written.append(dest)
-    write_srt_chunks(cues, dest.with_suffix(".srt"), words_per_chunk=CHUNK[lang], until=probe(dest).duration)
+    write_srt_chunks(cues, dest.with_suffix(".srt"), words_per_chunk=CHUNK[lang], until=info.duration)
     written.append(dest.with_suffix(".srt"))
     cover = dest.with_suffix(".png")
     cover_png(dest, COVER_AT, cover)

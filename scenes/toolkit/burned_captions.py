@@ -5,7 +5,7 @@ the picture. They used to be burned in after the render, by decoding Manim's
 movie and encoding it again with ffmpeg's ``ass`` filter: a second x264 pass
 over every frame (a fifth of a 1080p clip's render) and a second generation of
 compression. Here libass still draws every caption (the same ASS script, from
-``scenes.publish.ass_captions``), but once per caption state, not per frame:
+``scenes.publish.ass_script``), but once per caption state, not per frame:
 each state is rendered on black and on white, which gives, per pixel, the
 affine map libass's blending applies to whatever lies under it
 (``out = black + under * (white - black) / 255``). The scene's encoder applies
@@ -23,7 +23,6 @@ ffmpeg (installed by ``setup.sh``) renders the states.
 from __future__ import annotations
 
 import bisect
-import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -31,13 +30,12 @@ from pathlib import Path
 
 import numpy as np
 
-from scenes.publish import ass_captions
+from scenes.publish import ass_script, ass_text
 
 CAPTION_PX_AT_1080 = 64
 CAPTION_FONT = {"en": "DejaVu Sans", "zh": "Noto Sans CJK SC"}
 CHUNK = {"en": 4, "zh": 12}  # caption tokens shown at once: words, or Chinese characters (and numbers)
 _RENDER_RATE = 100  # frames per second of the state renders: ASS times are centiseconds
-_DIALOGUE = re.compile(r"^Dialogue: (\d+),(\d+):(\d\d):(\d\d)\.(\d\d),(\d+):(\d\d):(\d\d)\.(\d\d),(.*)$")
 
 
 def caption_px(width: int) -> int:
@@ -45,38 +43,29 @@ def caption_px(width: int) -> int:
     return max(12, round(CAPTION_PX_AT_1080 * width / 1080))
 
 
-def clip_ass(cues: list[dict], width: int, height: int, lang: str) -> str:
-    """The clip's caption script at ``width`` x ``height``, inside the layout's caption slot."""
+def clip_script(cues: list[dict], width: int, height: int, lang: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """The clip's caption script at ``width`` x ``height``, inside the layout's caption slot, as
+    ``scenes.publish.ass_script`` gives it: its header and its events."""
     from scenes.formats.layout import SOCIAL
     from scenes.toolkit import palette
 
     box = SOCIAL.captions.pixels(SOCIAL.frame.width, SOCIAL.frame.height, width, height)
-    return ass_captions(cues, width, height, box, font_px=caption_px(width), font=CAPTION_FONT[lang],
-                        words_per_chunk=CHUNK[lang], highlight=palette.HIGHLIGHT)
+    return ass_script(cues, width, height, box, font_px=caption_px(width), font=CAPTION_FONT[lang],
+                      words_per_chunk=CHUNK[lang], highlight=palette.HIGHLIGHT)
+
+
+def clip_ass(cues: list[dict], width: int, height: int, lang: str) -> str:
+    """The same script as one text, what libass reads."""
+    return ass_text(*clip_script(cues, width, height, lang))
 
 
 @dataclass(frozen=True)
 class Event:
-    """One caption state: shown from ``start`` to ``end`` (ms, end excluded); ``body`` is the Dialogue
-    line after its times (style, margins, text), what libass draws."""
+    """One caption state: shown from ``start`` to ``end`` (ms, end excluded); ``body`` is what libass
+    draws (the event's style, margins and text)."""
     start: int
     end: int
     body: str
-
-
-def split_script(ass: str) -> tuple[str, list[Event]]:
-    """An ASS script as its header (everything but the Dialogue lines) and its events in time order."""
-    header, events = [], []
-    for line in ass.splitlines():
-        m = _DIALOGUE.match(line)
-        if m is None:
-            header.append(line)
-            continue
-        g = [int(x) for x in m.groups()[1:9]]
-        start = ((g[0] * 60 + g[1]) * 60 + g[2]) * 1000 + g[3] * 10
-        end = ((g[4] * 60 + g[5]) * 60 + g[6]) * 1000 + g[7] * 10
-        events.append(Event(start, end, f"{m.group(1)}|{m.group(10)}"))
-    return "\n".join(header) + "\n", sorted(events, key=lambda e: e.start)
 
 
 @dataclass(frozen=True)
@@ -94,22 +83,15 @@ class Layer:
         region[...] = np.clip(np.rint(self.black + region * self.scale), 0, 255).astype(np.uint8)
 
 
-def _ctime(cs: int) -> str:
-    return f"{cs // 360000}:{cs // 6000 % 60:02d}:{cs // 100 % 60:02d}.{cs % 100:02d}"
-
-
 def render_layers(header: str, bodies: list[str], width: int, height: int) -> list[Layer | None]:
     """Each body drawn once by libass (system ffmpeg), on black and on white; None where it draws nothing."""
     if not bodies:
         return []
-    lines = [header.rstrip("\n")]
-    for i, body in enumerate(bodies):  # body i shown in centisecond i: one frame at 100 fps
-        layer, text = body.split("|", 1)
-        lines.append(f"Dialogue: {layer},{_ctime(i)},{_ctime(i + 1)},{text}")
+    states = ass_text(header, [(i, i + 1, body) for i, body in enumerate(bodies)])  # body i in centisecond i
     frames = {}
     with tempfile.TemporaryDirectory(prefix="optviz-captions-") as work:
         # a plain name in ffmpeg's working directory: the ass filter's path needs no escaping
-        (Path(work) / "states.ass").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (Path(work) / "states.ass").write_text(states, encoding="utf-8")
         for colour in ("black", "white"):
             cmd = ["ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i",
                    f"color=c={colour}:s={width}x{height}:r={_RENDER_RATE},format=rgb24",
@@ -148,7 +130,8 @@ class CaptionBurner:
         self._timeline: tuple[list[int], list[Event]] = ([], [])
 
     def update(self, cues: list[dict]) -> None:
-        header, events = split_script(clip_ass(cues, self.width, self.height, self.lang))
+        header, script = clip_script(cues, self.width, self.height, self.lang)
+        events = [Event(start * 10, end * 10, body) for start, end, body in script]
         new = sorted({e.body for e in events} - self._layers.keys())
         for body, layer in zip(new, render_layers(header, new, self.width, self.height)):
             self._layers[body] = layer
