@@ -262,10 +262,10 @@ def test_merged_glyphs_draw_the_same_words_in_one_path_each():
 def test_glyphs_of_different_styles_are_left_apart():
     from manim import Text
 
-    from scenes.toolkit.glyphs import merge_text
+    from scenes.toolkit.glyphs import merge_paths
 
     t = Text("ab", t2c={"a": "#ff0000"})
-    assert not merge_text(t) and len(t.family_members_with_points()) == 2
+    assert not merge_paths(t) and len(t.family_members_with_points()) == 2
 
 
 def test_a_still_camera_pastes_the_mesh_it_drew_and_a_moved_one_draws_it_again(monkeypatch):

@@ -26,8 +26,9 @@ def _same_style(a: VMobject, b: VMobject) -> bool:
             and (a.get_stroke_width() == 0 or a.get_stroke_color() == b.get_stroke_color()))
 
 
-def merge_text(text: VMobject) -> bool:
-    """Merge one text's glyphs (of one style) into a single VMobject; False if it has nothing to merge."""
+def merge_paths(text: VMobject) -> bool:
+    """Merge the paths under ``text`` (one style: a text's glyphs, an axis' ticks) into a single VMobject;
+    False if it has nothing to merge."""
     glyphs = [m for m in text.family_members_with_points() if m is not text]
     if len(glyphs) < 2 or not all(isinstance(g, VMobject) and _same_style(glyphs[0], g) for g in glyphs):
         return False
@@ -45,5 +46,5 @@ def merge_glyphs(mob: VMobject) -> VMobject:
     """Merge the glyphs of every text under ``mob`` (itself included); returns ``mob``."""
     for m in list(mob.get_family()):
         if isinstance(m, TEXT_KINDS):
-            merge_text(m)
+            merge_paths(m)
     return mob

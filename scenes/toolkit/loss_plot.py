@@ -15,6 +15,7 @@ from optmath.loss_curves import LossAxis, loss_axis, loss_curve
 from scenes import language
 from scenes.description import fmt
 from scenes.toolkit import palette
+from scenes.toolkit.glyphs import merge_glyphs
 from scenes.toolkit.race import Race, RacePath
 
 WIDTH, HEIGHT = 3.3, 1.9  # the plot's own size before it is fitted into its slot: labels keep the legend's type
@@ -91,7 +92,7 @@ class LossPlot(VGroup):
         self.x_axis = Line(self.frame_box.get_corner(DOWN + LEFT), self.frame_box.get_corner(DOWN + RIGHT))
         self.y_axis = Line(self.frame_box.get_corner(DOWN + LEFT), self.frame_box.get_corner(UP + LEFT))
         VGroup(self.x_axis, self.y_axis).set_stroke(palette.TEXT_COLOR, width=1.5, opacity=0.7)
-        self.labels = self._compact_labels(font_size) if compact else self._labels(font_size)
+        self.labels = merge_glyphs(self._compact_labels(font_size) if compact else self._labels(font_size))
         self.curves = VGroup(*[LossCurve(self, p) for p in race.paths])
         self.marks = VGroup(*[c.mark for c in self.curves])
         inner = VGroup(self.frame_box, self.x_axis, self.y_axis, self.labels)

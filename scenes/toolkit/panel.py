@@ -16,6 +16,7 @@ from optmath import Trajectory
 from scenes import language
 from scenes.toolkit import palette
 from scenes.toolkit.glyphs import merge_glyphs
+from scenes.toolkit.mono_text import mono_text
 from scenes.toolkit.wrap import wrap
 
 VALUE_FONT = "DejaVu Sans Mono"
@@ -97,9 +98,9 @@ class UpdatePanel(VGroup):
         self.unpin = lambda *mobjects: None
         self.add_updater(lambda m: m._refresh())
 
-    def _value_text(self, s: str) -> Text:
+    def _value_text(self, s: str) -> VGroup:
         # ``+1.23e-05`` is shown ``+1.23×10⁻⁵``: as wide as ``+0000.0000`` in the monospaced font
-        return merge_glyphs(Text(language.on_screen(s), font=VALUE_FONT, font_size=18, color=palette.TEXT_COLOR))
+        return merge_glyphs(mono_text(language.on_screen(s), VALUE_FONT, 18, palette.TEXT_COLOR))
 
     def _stack(self) -> VGroup:
         return VGroup(*[m for m in (self.title, self.rule, self.table) if m.get_family()[1:] or m.has_points()])
@@ -132,7 +133,11 @@ class UpdatePanel(VGroup):
             # taken when the animation began, so a swapped-in mobject would leave the
             # old one on screen as a ghost.
             before = value.get_family()
-            value.become(new)
+            paths, new_paths = value.family_members_with_points(), new.family_members_with_points()
+            if len(paths) == len(new_paths) == 1:  # one path each (merged glyphs): take its points, its style
+                paths[0].points = new_paths[0].points  # stays (a fade); ``become`` would first align the two
+            else:
+                value.become(new)
             after = value.get_family()
             # forget the replaced glyphs, or the camera's pinned set keeps every old digit alive
             self.unpin(*[m for m in before if m not in after])

@@ -16,6 +16,7 @@ from manim import MathTex, VGroup
 
 from optmath.step_parts import StepParts, step_parts, vector_scale
 from scenes.toolkit import palette
+from scenes.toolkit.glyphs import merge_glyphs
 from scenes.toolkit.arrows import surface_arrow
 from scenes.toolkit.loss_plot import tex_number
 from scenes.toolkit.race import RacePath
@@ -61,8 +62,8 @@ class StepArrows(VGroup):
         self.shafts, self.heads = {}, {}
         first = self.parts[min(self.parts)]
         words = part_labels(first, self.drawing_scale, numbers=at is not None)
-        self.label = {name: MathTex(words[name], font_size=font_size, color=COLORS[name])
-                      .set_stroke(palette.BACKGROUND, width=4, background=True)
+        self.label = {name: merge_glyphs(MathTex(words[name], font_size=font_size, color=COLORS[name])
+                                         .set_stroke(palette.BACKGROUND, width=4, background=True))
                       for name, _, _ in self.vectors(min(self.parts))}
         self.labels = VGroup(*self.label.values())
         self.show(self.current())
