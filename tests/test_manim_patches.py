@@ -66,3 +66,27 @@ def test_base_camera_still_puts_frame_center_into_its_cached_cairo_matrix():
 def test_encoder_queue_is_bounded_by_manim_cfg():
     for key, value in manim_patches.ENCODER_QUEUE.items():
         assert getattr(config, key) == value, key
+
+
+def test_svg_paths_read_their_source_only_while_made_and_forget_it_after():
+    """``forget_svg_sources`` drops ``path_obj`` after ``__init__``: Manim must still set it there and
+    read it only in ``handle_commands`` (called from ``__init__``), or the glyphs would lose their shape."""
+    import copy
+
+    from manim import Text
+    from manim.mobject.svg.svg_mobject import VMobjectFromSVGPath
+
+    source = inspect.getsource(VMobjectFromSVGPath)
+    assert "self.path_obj = path_obj" in source and source.count("self.path_obj") == 2
+    before = Text("Adam 0.05", font_size=30)
+    manim_patches.forget_svg_sources()
+    manim_patches.forget_svg_sources()  # idempotent: wrapped once
+    after = Text("Adam 0.05", font_size=30)
+    glyphs = [m for m in after.family_members_with_points() if isinstance(m, VMobjectFromSVGPath)]
+    assert glyphs and all(g.path_obj is None for g in glyphs)
+    np.testing.assert_array_equal(np.concatenate([m.points for m in before.family_members_with_points()]),
+                                  np.concatenate([m.points for m in after.family_members_with_points()]))
+    # what the copy at every animation's start now carries: the points, not the parsed SVG
+    memo = {}
+    copy.deepcopy(after, memo)
+    assert not any(type(v).__module__.startswith("svgelements") for v in memo.values())
