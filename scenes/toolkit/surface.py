@@ -221,7 +221,7 @@ def surface_axes(surface: LossFn, height: float = PLOT_HEIGHT, z_range=None) -> 
         axis_config={"stroke_width": 1.5, "include_tip": False, "tick_size": 0.04, "stroke_opacity": 0.6},
         # Cairo's ThreeDAxes cuts each axis into pieces so that a depth sort can interleave them with other
         # 3D shapes; the mesh is drawn after all of them in one pass whatever their depth, so the pieces only
-        # cost: one piece per axis, and its ticks as one path (a fifth of a draft's drawing was axes).
+        # cost: one piece per axis, and its ticks as one path (a third of a draft's drawing was axes).
         num_axis_pieces=1,
     )
     for axis in axes.axes:
