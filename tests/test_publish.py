@@ -49,7 +49,7 @@ def media(tmp_path_factory):
     # Quiet "speech": a voiced buzz in 0.6 s bursts with 0.4 s of silence, mono 44.1 kHz (about -34 LUFS).
     speech_af = ("aevalsrc='0.05*(sin(2*PI*180*t)+0.5*sin(2*PI*360*t)+0.3*sin(2*PI*540*t))"
                  "*(sin(2*PI*3*t)^2)*lt(mod(t\\,1.0)\\,0.6)':s=44100:d=4")
-    # Quiet bursts plus loud 2 ms clicks: the true peak is so high that loudnorm cannot stay linear.
+    # Quiet bursts plus loud 2 ms clicks: the true peak is so high that no gain alone reaches the target.
     peaky_af = ("aevalsrc='0.02*sin(2*PI*180*t)*lt(mod(t\\,1.0)\\,0.6)"
                 "+0.9*lt(mod(t\\,1.3)\\,0.002)*sin(2*PI*3000*t)':s=48000:d=4")
     # High profile like Manim's own libx264 output; the silent clip is Constrained Baseline (ultrafast)
@@ -113,12 +113,14 @@ def test_finished_video_is_ready_to_post(media, tmp_path, target):
     assert _listing(tmp_path) == ["clip.mp4"]
 
 
-def test_loudnorm_falling_back_to_dynamic_is_corrected(media, tmp_path, caplog):
-    """Clicks make loudnorm's linear mode impossible; its dynamic mode misses by ~2 LU here."""
+def test_clicks_too_loud_for_a_plain_gain_get_the_limiter(media, tmp_path, caplog):
+    """The gain that brings the bursts to -14 LUFS would lift the clicks far past 0 dBTP."""
+    before = measure_loudness(media.peaky)
+    assert before.true_peak + (-14.0 - before.integrated) > 3.0, before  # the case this test is about
     dest = tmp_path / "peaky.mp4"
     with caplog.at_level("INFO", logger="scenes.publish"):
         finish_video(media.peaky, dest, loudness=-14.0)
-    assert "went dynamic" in caplog.text          # the case this test is about did happen
+    assert "limiter at" in caplog.text
     got = measure_loudness(dest)
     assert abs(got.integrated + 14.0) <= 1.0 and got.true_peak <= -1.0, got
 

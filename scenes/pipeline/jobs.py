@@ -27,7 +27,7 @@ SECONDS_PER_BEAT = 1.2  # fades and reframing between cues, measured on the rend
 @lru_cache(maxsize=1)
 def code_digest() -> bytes:
     """Everything but the words: the code of every package, Manim's config, versions."""
-    import manim
+    from importlib.metadata import version  # Manim's own __version__, without importing Manim (1 s)
 
     h = hashlib.sha256()
     for package in ("scenes", "optmath", "shots"):
@@ -41,14 +41,14 @@ def code_digest() -> bytes:
     cfg = ROOT / "manim.cfg"
     if cfg.exists():
         h.update(cfg.read_bytes())
-    h.update(f"manim {manim.__version__}".encode())
+    h.update(f"manim {version('manim')}".encode())
     return h.digest()
 
 
 def said(target, beat, short: bool) -> str:
     """The words a beat speaks in the current language, as the scene will say them."""
     from scenes.script import Script
-    from scenes.toolkit.narration import shorten
+    from scenes.script import shorten
 
     text = Script.of(target.name, title=target.describe(short=short).title).say(beat)
     return shorten(text) if short else text

@@ -70,8 +70,12 @@ def run_manim(file: Path, scene: str, quality: str, work: Path, env: dict, log: 
         proc = subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1", **env), stdout=fh,
                                 stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         try:
-            while proc.poll() is None:
-                time.sleep(0.5)
+            while True:
+                try:
+                    proc.wait(timeout=0.5)  # returns as the render ends, not at the next half second
+                    break
+                except subprocess.TimeoutExpired:
+                    pass
                 if progress is not None:
                     progress(time.monotonic() - start)
                 if timeout is not None and time.monotonic() - start > timeout:

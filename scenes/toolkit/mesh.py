@@ -20,6 +20,7 @@ import numpy as np
 from manim import Mobject, ThreeDCamera, ThreeDScene
 from manim.utils.color import ManimColor
 
+from scenes.toolkit.layers import LayerCache
 from scenes.toolkit.manim_patches import flat_cairo_matrix, register_display_function
 
 
@@ -102,8 +103,25 @@ class MeshCamera(ThreeDCamera):
     """
 
     clip_band: tuple[float, float] | None = None
+    layers: LayerCache | None = None  # still leaves pasted instead of drawn (scenes/toolkit/layers.py)
 
     def capture_mobjects(self, mobjects, **kwargs) -> None:
+        if self.layers is None:
+            self.layers = LayerCache(self)
+        self.layers.begin()
+        try:
+            self._capture(mobjects, **kwargs)
+        finally:
+            self.layers.end()
+
+    def display_multiple_non_background_colored_vmobjects(self, vmobjects, pixel_array) -> None:
+        if self.layers is None:
+            self.layers = LayerCache(self)
+        ctx = self.get_cairo_context(pixel_array)
+        for vm in vmobjects:
+            self.layers.draw(vm, ctx)
+
+    def _capture(self, mobjects, **kwargs) -> None:
         if self.clip_band is None:
             return super().capture_mobjects(mobjects, **kwargs)
         shown = self.get_mobjects_to_display(mobjects, **kwargs)

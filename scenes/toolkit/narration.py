@@ -26,23 +26,11 @@ from manim_voiceover.services.base import SpeechService
 from manim_voiceover.tracker import AUDIO_OFFSET_RESOLUTION
 
 from scenes import language
-from scenes.script import NARRATION_DIR, Script  # noqa: F401  (re-exported: the words a voice speaks)
+from scenes.script import NARRATION_DIR, Script, shorten  # noqa: F401  (re-exported: the words a voice speaks)
 from scenes.toolkit.word_timing import Word, even_words, piper_voice, synthesize_with_words
 
 WORDS_PER_SECOND = language.WORDS_PER_SECOND_EN  # reading pace of the silent voice, close to Piper's joe
 SAMPLE_RATE = 22050
-
-
-def shorten(text: str, words: int = 6) -> str:
-    """The first words of a cue: the test/preview cut (in Chinese, its first dozen characters)."""
-    if language.current() == "zh":
-        from scenes.publish import join_tokens
-
-        parts = language.tokens(text, "zh")
-        n = 2 * words
-        return join_tokens(parts[:n]).rstrip("，；：,;:") + ("。" if len(parts) > n else "")
-    parts = text.split()
-    return " ".join(parts[:words]).rstrip(",;:") + ("." if len(parts) > words else "")
 
 
 def spoken(text: str) -> str:
