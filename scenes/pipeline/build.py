@@ -270,11 +270,25 @@ def run(requests: Request | list[Request], say=print) -> list[Path]:
         specs = [job.spec(work_root, engine.stop_name, first.timeout or JOB_TIMEOUT[job.settings.quality])
                  for job in wanted.values()]
 
+        split = {}  # a chunk's key -> the parts it is a chunk of
+        for _, product in planned:
+            for part in product.parts:
+                for job in part.chunks:
+                    split.setdefault(job.key, []).append(part)
+
         def keep(spec, result):
             store.put(wanted[spec["key"]], result["files"])
             log = media_dir / "logs" / f"{spec['workdir']}.log"
             if not log.exists() or log.read_text(errors="replace") != result["log"]:  # a remote worker's
                 log.write_text(result["log"])
+            # a segment whose last chunk just arrived is joined now, while the workers draw the rest,
+            # not after the last job (the 480p lecture's eight joins were 40 s at its end)
+            for part in split.get(spec["key"], []):
+                if all(store.has(job) for job in part.chunks):
+                    try:
+                        whole_movie(part, store, say)
+                    except Exception:  # joined again, and reported, when the product is published
+                        pass
 
         outcome = engine.run(specs, {k: j.estimate for k, j in wanted.items()}, first.quality, keep)
     failed = set(outcome.failures)

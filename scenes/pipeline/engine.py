@@ -105,8 +105,13 @@ class Engine:
         if not specs:
             return outcome
         Event(self.stop_name, client=self.client)  # exists before any job asks for it
-        futures = {self.client.submit(render_job, spec, key=spec["key"], pure=False, retries=RETRIES): spec
-                   for spec in specs}
+        # the longest jobs first (Dask runs higher priorities first): a long job left for last keeps one
+        # worker busy while the others idle (measured: the 480p lecture's last chunk started at 16 min of 18)
+        # (submitted in that order too: the first job reaches an idle worker before the others arrive)
+        by_length = sorted(specs, key=lambda spec: -estimates.get(spec["key"], 0.0))
+        futures = {self.client.submit(render_job, spec, key=spec["key"], pure=False, retries=RETRIES,
+                                      priority=priority(estimates.get(spec["key"], 0.0))): spec
+                   for spec in by_length}
         progress = Progress(self, specs, estimates, quality, title)
         pending = set(futures)
         try:
@@ -147,6 +152,11 @@ class Engine:
         except Exception:
             pass
         self.close()
+
+
+def priority(estimate: float) -> int:
+    """A job's Dask priority: its estimated seconds of video, in tenths (longest first)."""
+    return int(round(10 * max(estimate, 0.0)))
 
 
 def _one_line(spec: dict, exc: BaseException) -> str:
