@@ -130,9 +130,9 @@ class Engine:
                         outcome.failures[spec["key"]] = _one_line(spec, exc)
                         progress.failed(spec, outcome.failures[spec["key"]])
                         continue
+                    progress.finished(spec, result)  # before what on_result says (a join it starts)
                     on_result(spec, result)
                     outcome.results[spec["key"]] = result
-                    progress.finished(spec, result)
                 progress.tick(pending, futures)
         except KeyboardInterrupt:
             self.interrupt(list(futures))

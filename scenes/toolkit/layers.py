@@ -10,11 +10,11 @@ the operator the path was drawn with) until something it depends on changes.
 
 What a leaf's picture depends on is exactly what ``Camera.display_vectorized`` reads: its points (and,
 unless it is fixed in the frame, the camera's projection and light), its fill, stroke and background
-stroke colours (as the camera modifies them), their widths, its joint and cap style, and the line join,
-cap and miter limit the Cairo context holds when it is drawn (Manim sets them only when a mobject asks,
-so they carry over from the mobject drawn before). All of it is in the key; a changed key draws the
-leaf directly again. The pasted pixels equal the drawn ones up to 8-bit rounding of the composite
-(``tests/test_layers.py`` measures it).
+stroke colours (as the camera modifies them; a gradient's direction too), their widths, its joint and
+cap style, and the line join, cap and miter limit the Cairo context holds when it is drawn (Manim sets
+them only when a mobject asks, so they carry over from the mobject drawn before). All of it is in the
+key; a changed key draws the leaf directly again. The pasted pixels equal the drawn ones up to 8-bit
+rounding of the composite (``tests/test_layers.py`` measures it).
 """
 
 from __future__ import annotations
@@ -99,9 +99,12 @@ class LayerCache:
         if not fixed and self.scene_key is None:
             self.scene_key = camera_key(camera)
         points = np.ascontiguousarray(points)
+        fill, stroke = camera.get_fill_rgbas(vm), camera.get_stroke_rgbas(vm)
+        back = camera.get_stroke_rgbas(vm, background=True)
+        gradient = max(len(fill), len(stroke), len(back)) > 1  # then its direction matters too
         return (fixed, None if fixed else self.scene_key, points.shape, zlib.crc32(points),
-                camera.get_fill_rgbas(vm).tobytes(), camera.get_stroke_rgbas(vm).tobytes(),
-                camera.get_stroke_rgbas(vm, background=True).tobytes(),
+                fill.tobytes(), stroke.tobytes(), back.tobytes(),
+                np.asarray(vm.get_sheen_direction(), float).tobytes() if gradient else None,
                 float(vm.get_stroke_width(False)), float(vm.get_stroke_width(True)), vm.joint_type, vm.cap_style,
                 ctx.get_line_join(), ctx.get_line_cap(), ctx.get_miter_limit())
 
