@@ -47,8 +47,7 @@ def code_digest() -> bytes:
 
 def said(target, beat, short: bool) -> str:
     """The words a beat speaks in the current language, as the scene will say them."""
-    from scenes.script import Script
-    from scenes.script import shorten
+    from scenes.script import Script, shorten
 
     text = Script.of(target.name, title=target.describe(short=short).title).say(beat)
     return shorten(text) if short else text
