@@ -148,14 +148,13 @@ def measure_loudness(path: str | os.PathLike) -> Loudness | None:
     """
     if not _probe(path)[1]:
         return None
-    err = _ffmpeg(["-i", str(path), "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"])
-    return _parse_ebur128(err)
+    return _meter(path)
 
 
-def _meter(src: Path, af: str) -> Loudness:
-    """Loudness and true peak of src's audio after the filter chain ``af``, nothing encoded (one decode)."""
-    err = _ffmpeg(["-i", str(src), "-map", "0:a:0", "-af", f"{af},ebur128=peak=true:framelog=verbose",
-                   "-f", "null", "-"])
+def _meter(src: str | os.PathLike, af: str | None = None) -> Loudness:
+    """Loudness and true peak of src's audio, after the filter chain ``af`` if given; nothing encoded."""
+    meter = "ebur128=peak=true:framelog=verbose"
+    err = _ffmpeg(["-i", str(src), "-map", "0:a:0", "-af", f"{af},{meter}" if af else meter, "-f", "null", "-"])
     return _parse_ebur128(err)
 
 
@@ -174,11 +173,14 @@ def _normalised_audio(src: Path, work: Path, loudness: float, true_peak: float) 
     so the corrections never re-encode the video.
     """
     out = work / "audio.m4a"
-    encode = ["-i", str(src), "-map", "0:a:0", "-vn", "-sn", "-dn", *_AAC, "-f", "mp4", str(out)]
+
+    def encode(af: str) -> None:
+        _ffmpeg(["-i", str(src), "-map", "0:a:0", "-af", af, "-vn", "-sn", "-dn", *_AAC, "-f", "mp4", str(out)])
+
     before = _meter(src, _AUDIO_PREP)
     if not math.isfinite(before.integrated) or before.integrated <= -70.0:
         log.warning("%s: audio is silent (%s LUFS); left as it is", src, before.integrated)
-        _ffmpeg(encode[:4] + ["-af", _AUDIO_PREP] + encode[4:])
+        encode(_AUDIO_PREP)
         return out
     ceiling = max(-9.0, min(0.0, true_peak - _TP_HEADROOM))  # dBTP, for the limiter
     gain = loudness - before.integrated
@@ -191,9 +193,8 @@ def _normalised_audio(src: Path, work: Path, loudness: float, true_peak: float) 
         got = _meter(src, af) if limit else Loudness(before.integrated + gain, before.true_peak + gain)
         encoded = abs(loudness - got.integrated) <= _LOUDNESS_TOLERANCE / 2 and got.true_peak <= ceiling + 0.1
         if encoded:
-            _ffmpeg(encode[:4] + ["-af", af] + encode[4:])
-            got = measure_loudness(out)
-            assert got is not None
+            encode(af)
+            got = _meter(out)
         log.info("%s: attempt %d: gain %+.2f dB%s: %.1f LUFS, %.1f dBTP%s", src, attempt + 1, gain,
                  f", limiter at {ceiling:.1f} dBTP" if limit else "", got.integrated, got.true_peak,
                  " (encoded)" if encoded else " (metered)")

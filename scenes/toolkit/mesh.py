@@ -20,7 +20,7 @@ import numpy as np
 from manim import Mobject, ThreeDCamera, ThreeDScene
 from manim.utils.color import ManimColor
 
-from scenes.toolkit.layers import LayerCache
+from scenes.toolkit.layers import LayerCache, camera_key
 from scenes.toolkit.manim_patches import flat_cairo_matrix, register_display_function
 
 
@@ -103,11 +103,12 @@ class MeshCamera(ThreeDCamera):
     """
 
     clip_band: tuple[float, float] | None = None
-    layers: LayerCache | None = None  # still leaves pasted instead of drawn (scenes/toolkit/layers.py)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.layers = LayerCache(self)  # still leaves pasted instead of drawn (scenes/toolkit/layers.py)
 
     def capture_mobjects(self, mobjects, **kwargs) -> None:
-        if self.layers is None:
-            self.layers = LayerCache(self)
         self.layers.begin()
         try:
             self._capture(mobjects, **kwargs)
@@ -115,8 +116,6 @@ class MeshCamera(ThreeDCamera):
             self.layers.end()
 
     def display_multiple_non_background_colored_vmobjects(self, vmobjects, pixel_array) -> None:
-        if self.layers is None:
-            self.layers = LayerCache(self)
         ctx = self.get_cairo_context(pixel_array)
         for vm in vmobjects:
             self.layers.draw(vm, ctx)
@@ -222,9 +221,7 @@ def _draw_mesh_cached(mesh: MeshSurface, camera: MeshCamera, ctx, pixels: np.nda
     projection and light, and the mesh's own points, colours and opacity.
     """
     ctx.get_target().flush()  # the pixels under the mesh, as Cairo has drawn them
-    key = (zlib.crc32(pixels), pixels.shape, camera.get_rotation_matrix().tobytes(), float(camera.get_zoom()),
-           float(camera.get_focal_distance()), np.asarray(camera.frame_center, float).tobytes(),
-           np.asarray(camera.light_source.points, float).tobytes(), bool(camera.should_apply_shading),
+    key = (zlib.crc32(pixels), pixels.shape, camera_key(camera),
            mesh.opacity, mesh.stroke_width, zlib.crc32(np.ascontiguousarray(mesh.points)),
            zlib.crc32(np.ascontiguousarray(mesh.face_rgb)))
     cached = _LAST_FRAMES.get(id(mesh))
