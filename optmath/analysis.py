@@ -58,6 +58,22 @@ def critical_points(surface: "str | Surface", grid: int = 15, tol: float = 1e-9)
     the smallest gradient is kept).
     """
     surf = get_surface(surface)
+    # A description asks for the same surface's points several times (the segment, its claims, a
+    # basin map), and a render's client and each of its jobs build descriptions: 225 root solves a
+    # call, ~1 s on the sin-cos landscape. Keyed by the functions themselves, so a surface typed
+    # anew (a formula) is solved anew, and kept per process like the grid minima.
+    key = (surf._f, surf._grad, surf._hess, surf.domain, grid, tol)
+    if key not in _CRITICAL_POINTS:
+        if len(_CRITICAL_POINTS) >= 64:  # a long-lived process (the studio) sees many typed formulas
+            _CRITICAL_POINTS.clear()
+        _CRITICAL_POINTS[key] = tuple(_solve_critical_points(surf, grid, tol))
+    return list(_CRITICAL_POINTS[key])
+
+
+_CRITICAL_POINTS: dict = {}
+
+
+def _solve_critical_points(surf: Surface, grid: int, tol: float) -> list[CriticalPoint]:
     (x0, x1), (y0, y1) = surf.domain
     size = max(x1 - x0, y1 - y0)
     found: list[tuple[float, np.ndarray]] = []  # (|grad|, point)

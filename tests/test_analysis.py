@@ -106,3 +106,26 @@ def test_basin_map_of_the_cubic():
     assert bm.labels[j0, i0] == imin  # the origin's own basin
     assert bm.labels[0, :].tolist().count(-1) > 15  # starts at y = -1.5 run off to y -> -inf
     assert 0.2 < bm.fraction(imin) < 0.95 and bm.fraction(-1) > 0.05
+
+
+def test_critical_points_are_solved_once_per_surface_and_again_for_other_functions(monkeypatch):
+    import dataclasses
+
+    from optmath import analysis
+
+    solved = []
+    real = analysis._solve_critical_points
+    monkeypatch.setattr(analysis, "_solve_critical_points", lambda s, g, t: solved.append(s.name) or real(s, g, t))
+    monkeypatch.setattr(analysis, "_CRITICAL_POINTS", {})
+    first = optmath.critical_points("cubic")
+    first.clear()  # a caller's list is its own: the cache keeps a tuple
+    again = optmath.critical_points("cubic")
+    assert solved == ["cubic"] and len(again) == 2
+    assert again == real(optmath.get_surface("cubic"), 15, 1e-9)
+    # the same name with another function (a formula typed anew) is solved, not taken from the cache
+    bowl = optmath.get_surface("bowl")
+    impostor = dataclasses.replace(optmath.get_surface("cubic"), _f=bowl._f, _grad=bowl._grad, _hess=bowl._hess)
+    (only,) = optmath.critical_points(impostor)
+    assert solved == ["cubic", "cubic"] and only.kind == "min" and only.xy == (0.0, 0.0)
+    optmath.critical_points("cubic", grid=9)  # another lattice is another question
+    assert len(solved) == 3

@@ -97,3 +97,27 @@ def test_unknown_surface_names_the_value_and_the_choices(bad):
         get_surface(bad)
     msg = str(err.value)
     assert repr(bad) in msg and "saddle" in msg and "fit-sincos" in msg
+
+
+@pytest.mark.parametrize("name", ["fit-linear", "fit-cubic", "fit-sincos"])
+def test_fit_value_and_gradient_are_the_bits_of_the_full_derivatives(name):
+    """The value and the gradient compute only the model terms they use: the same numbers, bit for bit,
+    as the second-order parts the Hessian takes (batched and single, as trajectories use them)."""
+    from optmath import surfaces
+
+    parts = {"fit-linear": surfaces._linear_parts, "fit-cubic": surfaces._cubic_model_parts,
+             "fit-sincos": surfaces._sincos_parts}[name]
+    s = get_surface(name)
+    p = _points(s, 40)
+    for a, b in ((p[:, :1], p[:, 1:]), (p[0, :1], p[0, 1:])):  # a batch and a single point, data axis last
+        full = parts(a, b, s.data.x, 2)
+        assert len(full) == 6
+        for order, n in ((0, 1), (1, 3)):
+            got = parts(a, b, s.data.x, order)
+            assert len(got) == n
+            for u, v in zip(got, full):
+                assert np.array_equal(np.broadcast_to(u, v.shape), v)
+        r = full[0] - s.data.y
+        assert np.array_equal(s.f(a[..., 0], b[..., 0]), np.mean(r * r, axis=-1))
+        gx, gy = s.df(a[..., 0], b[..., 0])
+        assert np.array_equal(gx, 2 * np.mean(r * full[1], axis=-1)) and np.array_equal(gy, 2 * np.mean(r * full[2], axis=-1))
