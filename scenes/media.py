@@ -46,13 +46,18 @@ def join_lecture(parts: list[tuple[str, Path, Path | None]], dest: Path,
     """Concatenate (title, mp4, srt) parts into ``dest`` with one chapter per part and one .srt.
 
     Segments share codec and settings (Manim wrote them all), so ffmpeg's concat
-    demuxer joins them without re-encoding.
+    demuxer joins their pictures without re-encoding. Where a part's sound lies beside it
+    (``<part>.wav``, a render farm job's), the sounds are laid end to end, each cut or padded
+    to its part's picture, into ``<dest>.wav`` beside the joined picture: exact PCM, which
+    publishing encodes once.
     """
+    infos = [probe(mp4) for _, mp4, _ in parts]
     offsets, t = [], 0.0
-    for _, mp4, _ in parts:
+    for info in infos:
         offsets.append(t)
-        t += probe(mp4).duration
+        t += info.duration
     total = t
+    beside = any(Path(mp4).with_suffix(".wav").exists() for _, mp4, _ in parts)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".join-") as work:
         work = Path(work)
         listing = work / "parts.txt"
@@ -65,10 +70,12 @@ def join_lecture(parts: list[tuple[str, Path, Path | None]], dest: Path,
         tmp = work / dest.name
         subprocess.run(
             ["ffmpeg", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing),
-             "-i", str(work / "chapters.txt"), "-map", "0", "-map_metadata", "1", "-map_chapters", "1",
-             "-c", "copy", "-movflags", "+faststart", str(tmp)],
+             "-i", str(work / "chapters.txt"), "-map", "0:v" if beside else "0", "-map_metadata", "1",
+             "-map_chapters", "1", "-c", "copy", "-movflags", "+faststart", str(tmp)],
             check=True,
         )
+        if beside:
+            _join_sounds([mp4 for _, mp4, _ in parts], [i.duration for i in infos], infos, work / "sound.wav")
         subs = []
         for (_, _, caption), start in zip(parts, offsets):
             shift = dt.timedelta(seconds=start)
@@ -76,7 +83,27 @@ def join_lecture(parts: list[tuple[str, Path, Path | None]], dest: Path,
                 subs.append(srt.Subtitle(len(subs) + 1, s.start + shift, s.end + shift, s.content))
         if subs:
             write_atomically(str(dest.with_suffix(".srt")), srt.compose(subs))
+        if beside:
+            os.replace(work / "sound.wav", dest.with_suffix(".wav"))
         os.replace(tmp, dest)
+
+
+def _join_sounds(movies: list[Path], durations: list[float], infos: list[MediaInfo], dest: Path) -> None:
+    """One WAV of the movies' sounds end to end, each exactly as long as its movie's picture: its WAV
+    beside it, else its own audio track, else silence (the concat filter converts them to one format)."""
+    inputs, chains = [], []
+    for k, (mp4, seconds, info) in enumerate(zip(movies, durations, infos)):
+        wav = Path(mp4).with_suffix(".wav")
+        if wav.exists() or info.has_audio:
+            inputs += ["-i", str(wav if wav.exists() else mp4)]
+            chains.append(f"[{len(inputs) // 2 - 1}:a:0]apad=whole_dur={seconds:.6f},atrim=end={seconds:.6f},"
+                          f"asetpts=N/SR/TB[a{k}]")
+        else:
+            chains.append(f"anullsrc=r=22050:cl=mono,atrim=end={seconds:.6f}[a{k}]")
+    graph = ";".join(chains) + ";" + "".join(f"[a{k}]" for k in range(len(movies))) + \
+        f"concat=n={len(movies)}:v=0:a=1[out]"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *inputs, "-filter_complex", graph, "-map", "[out]",
+                    "-c:a", "pcm_s16le", str(dest)], check=True)
 
 
 def chapters(path: str | Path) -> list[tuple[float, float, str]]:

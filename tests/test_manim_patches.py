@@ -1,6 +1,7 @@
 """Each reach into Manim's internals still finds what it relies on (fails on an upgrade that breaks it)."""
 
 import inspect
+from pathlib import Path
 
 import numpy as np
 from manim import ThreeDAxes, ThreeDScene, config, tempconfig
@@ -90,3 +91,47 @@ def test_svg_paths_read_their_source_only_while_made_and_forget_it_after():
     memo = {}
     copy.deepcopy(after, memo)
     assert not any(type(v).__module__.startswith("svgelements") for v in memo.values())
+
+
+def _scene_with_sound(tmp_path, monkeypatch, beside: bool):
+    import wave
+
+    from scenes.settings import SOUND_BESIDE_ENV
+
+    sound = tmp_path / "beep.wav"
+    with wave.open(str(sound), "wb") as w:  # 0.5 s of a square wave at 22.05 kHz, mono: what the voices write
+        w.setnchannels(1), w.setsampwidth(2), w.setframerate(22050)
+        w.writeframes((b"\x00\x40" * 25 + b"\x00\xc0" * 25) * 220)
+    if beside:
+        monkeypatch.setenv(SOUND_BESIDE_ENV, "1")
+    else:
+        monkeypatch.delenv(SOUND_BESIDE_ENV, raising=False)
+    media = tmp_path / ("beside" if beside else "muxed")
+    with tempconfig({"media_dir": str(media), "quality": "low_quality", "disable_caching": True,
+                     "write_to_movie": True, "format": "mp4", "progress_bar": "none", "output_file": "Beep"}):
+        scene = ThreeDScene()
+        manim_patches.sound_beside_movie(scene)
+        scene.add_sound(str(sound))
+        scene.wait(1.0)
+        scene.renderer.scene_finished(scene)
+        return Path(scene.renderer.file_writer.movie_file_path)
+
+
+def test_a_farm_jobs_sound_goes_beside_its_movie_and_a_plain_render_muxes_it(tmp_path, monkeypatch):
+    """With the farm's flag, Manim's mix is written as the WAV beside a picture-only MP4 (no AAC encode);
+    without it, Manim muxes as it always did. Fails if ``combine_to_movie`` stops reading
+    ``includes_sound`` when it runs, or stops leaving its WAV."""
+    import wave
+
+    from scenes.media import probe
+
+    mp4 = _scene_with_sound(tmp_path, monkeypatch, beside=True)
+    info = probe(mp4)
+    assert not info.has_audio and abs(info.duration - 1.0) < 0.1
+    with wave.open(str(mp4.with_suffix(".wav"))) as w:
+        assert w.getframerate() == 22050 and 0.45 < w.getnframes() / w.getframerate() < 1.1
+    assert not list(mp4.parent.glob("*.part.wav"))
+    plain = _scene_with_sound(tmp_path, monkeypatch, beside=False)
+    assert probe(plain).has_audio
+    # the same mix Manim wrote (and left) beside its own muxed movie, byte for byte
+    assert mp4.with_suffix(".wav").read_bytes() == plain.with_suffix(".wav").read_bytes()

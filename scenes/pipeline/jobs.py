@@ -19,6 +19,7 @@ from scenes import language
 from scenes.language import LANG_ENV
 from scenes.pipeline.chunks import Cut
 from scenes.pipeline.manim_job import ROOT
+from scenes.settings import SOUND_BESIDE_ENV
 
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
 SECONDS_PER_BEAT = 1.2  # fades and reframing between cues, measured on the rendered segments
@@ -138,6 +139,8 @@ class Job:
 
             inputs[SHOT_ENV] = (Path(document).name, Path(document).read_bytes())
             env.pop(SHOT_ENV, None)
+        if self.kind == "movie":
+            env[SOUND_BESIDE_ENV] = "1"  # the WAV comes back beside the MP4; publishing encodes it once
         if self.chunk is not None and self.chunks > 1:
             env["OPTVIZ_CHUNK"] = ":".join(f"{b}.{p}" for b, p in self.chunk)
         file = Path(self.scene_file or self.target.file)

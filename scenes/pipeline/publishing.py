@@ -37,7 +37,7 @@ def publish_lecture_part(mp4: Path, dest: Path) -> list[Path]:
     if srt_file is not None:
         publish_srt(srt_file, dest.with_suffix(".srt"))  # numbers as shown (1.47×10⁻⁵), not as the voice reads them
         written.append(dest.with_suffix(".srt"))
-    finish_video(mp4, dest, loudness=LECTURE_LUFS)
+    finish_video(mp4, dest, loudness=LECTURE_LUFS, audio=sidecar(mp4, ".wav"))
     return written
 
 
@@ -56,12 +56,13 @@ def publish_clip(mp4: Path, dest: Path, gif: bool = False, webm: bool = False) -
     cues = doc.get("cues", [])
     written = []
     with tempfile.TemporaryDirectory(prefix="optviz-") as work:
+        sound = sidecar(mp4, ".wav")  # a farm job's sound, beside its picture
         if doc.get("burned") or not cues:
-            finish_video(mp4, dest, loudness=SOCIAL_LUFS)
+            finish_video(mp4, dest, loudness=SOCIAL_LUFS, audio=sound)
         else:
             ass = Path(work) / "captions.ass"
             ass.write_text(clip_ass(cues, info.width, info.height, lang), encoding="utf-8")
-            finish_video(mp4, dest, loudness=SOCIAL_LUFS, burn_ass=ass, fps=info.fps, reencode_video=True)
+            finish_video(mp4, dest, loudness=SOCIAL_LUFS, burn_ass=ass, fps=info.fps, reencode_video=True, audio=sound)
     written.append(dest)
     write_srt_chunks(cues, dest.with_suffix(".srt"), words_per_chunk=CHUNK[lang], until=info.duration)
     written.append(dest.with_suffix(".srt"))

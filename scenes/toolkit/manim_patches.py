@@ -13,6 +13,8 @@ import traceback
 
 import numpy as np
 
+from scenes.settings import SOUND_BESIDE_ENV  # set by the render farm for a movie job; a plain ``manim render`` muxes
+
 # x264's "veryfast" encodes 1080p ~3x faster than Manim's default "medium" at about the same
 # file size for these flat-shaded frames (shared notes, manim-stack.md).
 ENCODER_OPTIONS = {"preset": "veryfast", "tune": "animation"}
@@ -44,6 +46,46 @@ def use_fast_encoder(scene) -> None:
             job.stream.codec_context.options = options
 
     writer.open_partial_movie_stream = open_stream
+
+
+def sound_beside_movie(scene) -> None:
+    """Write the scene's sound as ``<movie>.wav`` and leave it out of the MP4, when the farm asks.
+
+    Manim mixes a scene's sounds into a pydub segment, writes it as WAV beside the movie, encodes
+    that to AAC with PyAV (``convert_audio``: ~7 s for the saddle's three minutes, frame by frame in
+    Python) and muxes it in. A farm job's AAC was never published: chunks are joined from the WAV,
+    and publishing decoded it only to normalise and encode it again (three AAC generations, and the
+    AAC arrived 21 ms late, its encoder's priming). So with ``SOUND_BESIDE_ENV`` set, the movie is
+    combined as if silent (``includes_sound`` off for the call) and the WAV is written the way
+    Manim writes it (it ends where the last sound ends, as Manim's track did); publishing encodes it once.
+
+    Relies on ``SceneFileWriter.combine_to_movie`` looking ``includes_sound`` up when it runs, and on
+    ``add_audio_segment`` and ``audio_segment`` (pydub) holding the mix.
+    """
+    if os.environ.get(SOUND_BESIDE_ENV) != "1":
+        return
+    writer = getattr(scene.renderer, "file_writer", None)
+    if writer is None or not hasattr(writer, "combine_to_movie"):
+        return
+    original = writer.combine_to_movie
+
+    def combine() -> None:
+        if not writer.includes_sound:
+            return original()
+        writer.includes_sound = False
+        try:
+            original()
+        finally:
+            writer.includes_sound = True
+        from pydub import AudioSegment
+
+        wav = writer.movie_file_path.with_suffix(".wav")
+        part = wav.with_suffix(".part.wav")
+        writer.add_audio_segment(AudioSegment.silent(0))  # as Manim does before it writes its WAV
+        writer.audio_segment.export(str(part), format="wav")
+        os.replace(part, wav)
+
+    writer.combine_to_movie = combine
 
 
 def burn_into_frames(scene, burn) -> None:

@@ -15,6 +15,7 @@ Voices plug into manim-voiceover as ``SpeechService`` subclasses:
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -27,6 +28,7 @@ from manim_voiceover.tracker import AUDIO_OFFSET_RESOLUTION
 
 from scenes import language
 from scenes.script import NARRATION_DIR, Script, shorten  # noqa: F401  (re-exported: the words a voice speaks)
+from scenes.settings import SPEECH_DIR_ENV
 from scenes.toolkit.word_timing import Word, even_words, piper_voice, synthesize_with_words
 
 WORDS_PER_SECOND = language.WORDS_PER_SECOND_EN  # reading pace of the silent voice, close to Piper's joe
@@ -58,6 +60,40 @@ class _WavService(SpeechService):
         cached = self.get_cached_result(input_data, cache_dir)
         if cached is not None and (cache_dir / cached["original_audio"]).exists():
             return cached
+        shared = os.environ.get(SPEECH_DIR_ENV)
+        if shared and path is None:
+            return self._from_shared(text, input_data, Path(shared))
+        return self._synthesize(text, input_data, cache_dir, path)
+
+    def _from_shared(self, text: str, input_data: dict, store: Path) -> dict:
+        """The words from this machine's speech store, said once for every job that needs them.
+
+        The two chunks of a segment both need the first chunk's words (the second skips its
+        animations but keeps their clock, which the words' lengths set), and a clip, a deck and a
+        lecture say many of the same cues: each job used to synthesise them again in its own folder
+        (a third of the lecture's speech, twice). Entries are named by the hash of what is said and
+        by which voice, written whole (temporary name, then rename), and a lock per entry makes a job
+        that needs words another job is saying wait for them instead of saying them again. Each job
+        keeps its own manim-voiceover index (``cache.json``), which is not safe to share; its entries
+        name the store's WAV by its absolute path.
+        """
+        import fcntl
+        import json
+
+        store.mkdir(parents=True, exist_ok=True)
+        name = self.get_audio_basename(input_data)
+        entry = store / f"{name}.json"
+        with open(store / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or when a killed job's process ends
+            data = json.loads(entry.read_text(encoding="utf-8")) if entry.exists() else None
+            if data is None or data.get("input_data") != input_data or not (store / data["original_audio"]).exists():
+                data = self._synthesize(text, input_data, store, None)
+                part = entry.with_suffix(".part.json")
+                part.write_text(json.dumps(data), encoding="utf-8")
+                part.replace(entry)
+        return dict(data, original_audio=str((store / data["original_audio"]).resolve()))
+
+    def _synthesize(self, text: str, input_data: dict, cache_dir: Path, path) -> dict:
         name = path or (self.get_audio_basename(input_data) + ".wav")
         target = cache_dir / name
         tmp = target.with_suffix(".part.wav")

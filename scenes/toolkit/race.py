@@ -117,7 +117,7 @@ class RacePath(VGroup):
             pts = np.vstack([pts, self.dense[i] + frac * (self.dense[i + 1] - self.dense[i])])
         if len(pts) == 1:
             pts = np.vstack([pts, pts])
-        hidden = self._hidden(pts)
+        hidden = self._hidden(pts, i + 1)
         self._set_runs(self.trail, pts, ~hidden)
         self._set_runs(self.trail_hidden, pts, hidden)
         self.dot.move_to(pts[-1])
@@ -125,12 +125,25 @@ class RacePath(VGroup):
         self.marker.set_stroke(opacity=1.0 if gone else 0.0)
         self.dot.set_opacity(0.0 if gone else (0.35 if hidden[-1] else 1.0))
 
-    def _hidden(self, pts: np.ndarray) -> np.ndarray:
+    def _hidden(self, pts: np.ndarray, dense: int) -> np.ndarray:
+        """Which of ``pts`` a hill hides from the camera; the first ``dense`` are ``self.dense[:dense]``.
+
+        A path's samples do not move, so while the camera holds still their flags are kept and only
+        the samples the head has reached since the last frame are tested (each point's test is its
+        own row of NumPy, so the flags are the same bits as testing the whole path every frame,
+        which grew with the path: a tenth of a race frame's time)."""
         if self.camera is None:
             return np.zeros(len(pts), bool)
         rot = self.camera.get_rotation_matrix()
         eye = np.asarray(self.camera.frame_center, float) + rot.T @ np.array([0.0, 0.0, self.camera.get_focal_distance()])
-        return self.loss_surface.hidden(pts, eye)
+        key, flags = getattr(self, "_hidden_flags", (None, None))
+        if key != eye.tobytes():
+            key, flags = eye.tobytes(), np.zeros(0, bool)
+        if len(flags) < dense:
+            flags = np.concatenate([flags, self.loss_surface.hidden(self.dense[len(flags):dense], eye)])
+            self._hidden_flags = (key, flags)
+        rest = pts[dense:]  # the head between two samples, or the lone first point again
+        return np.concatenate([flags[:dense], self.loss_surface.hidden(rest, eye)]) if len(rest) else flags[:dense]
 
     @staticmethod
     def _set_runs(vmob: VMobject, pts: np.ndarray, mask: np.ndarray) -> None:
