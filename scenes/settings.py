@@ -28,6 +28,8 @@ SLIDES_DIR_ENV = "OPTVIZ_SLIDES_DIR"  # a talk deck's slides folder (manim-slide
 SPEECH_DIR_ENV = "OPTVIZ_SPEECH_DIR"
 # a farm job's sound goes beside its MP4 as Manim's WAV, not into it: ``manim_patches.sound_beside_movie``
 SOUND_BESIDE_ENV = "OPTVIZ_SOUND_BESIDE"
+# a folder the jobs of one machine share for LaTeX's SVGs (the farm's worker sets it): ``manim_patches.share_tex_cache``
+TEX_DIR_ENV = "OPTVIZ_TEX_DIR"
 
 
 def voice() -> str:
@@ -39,6 +41,11 @@ def voice() -> str:
 
 def short() -> bool:
     return os.environ.get("OPTVIZ_SHORT", "") not in ("", "0")
+
+
+def shared_tex_dir() -> str | None:
+    """The machine's shared LaTeX folder when the render farm runs this scene, else None (Manim's own)."""
+    return os.environ.get(TEX_DIR_ENV) or None
 
 
 Cut = tuple[int, int]  # (beat, play): a beat's play-th animation; (beat, 0) is where the beat starts

@@ -135,3 +135,48 @@ def test_a_farm_jobs_sound_goes_beside_its_movie_and_a_plain_render_muxes_it(tmp
     assert probe(plain).has_audio
     # the same mix Manim wrote (and left) beside its own muxed movie, byte for byte
     assert mp4.with_suffix(".wav").read_bytes() == plain.with_suffix(".wav").read_bytes()
+
+
+def _make_equation(media: str, shared: str, log: str) -> None:
+    """One farm job's part: its own media folder, the machine's shared LaTeX folder, one equation."""
+    import time
+
+    from manim import MathTex
+    from manim.utils import tex_file_writing
+
+    real = tex_file_writing.compile_tex
+
+    def slow_compile(*a, **k):
+        with open(log, "a") as fh:
+            fh.write(f"{a[0]}\n")
+        time.sleep(0.5)  # the other job asks while this one compiles
+        return real(*a, **k)
+
+    tex_file_writing.compile_tex = slow_compile
+    with tempconfig({"media_dir": media}):
+        manim_patches.share_tex_cache(shared)
+        manim_patches.share_tex_cache(shared)  # twice: still one lock around Manim's own function
+        MathTex(r"x_{k+1} = x_k - \eta \nabla f")
+
+
+def test_jobs_share_latex_and_compile_an_expression_once(tmp_path):
+    """Two jobs (processes, each its own media folder) that make the same equation at once compile it once
+    in the shared folder, under the lock beside it, and each parses its own copy. Fails if ``Tex`` stops
+    calling ``tex_to_svg_file`` through ``tex_mobject``, if that stops reusing an SVG that exists, or if
+    Manim's clean-up after a compile could reach the lock."""
+    import multiprocessing
+
+    shared, log = tmp_path / "tex", tmp_path / "compiles.log"
+    fork = multiprocessing.get_context("fork")  # Manim is imported already: a fork starts in a blink
+    jobs = [fork.Process(target=_make_equation, args=(str(tmp_path / f"job{i}"), str(shared), str(log)))
+            for i in range(2)]
+    for job in jobs:
+        job.start()
+    for job in jobs:
+        job.join(120)
+    assert [job.exitcode for job in jobs] == [0, 0]
+    assert len(log.read_text().splitlines()) == 1 and len(list(shared.glob("*.svg"))) == 1
+    assert (tmp_path / "tex.lock").exists()
+    for i in range(2):  # each job parsed its own copy, and left no temporary file
+        assert len(list((tmp_path / f"job{i}" / "Tex").glob("*.svg"))) == 1
+        assert not list((tmp_path / f"job{i}" / "Tex").glob(".*"))

@@ -98,6 +98,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
 
     # -- set-up ----------------------------------------------------------------------------------------
     def setup(self):
+        manim_patches.share_tex_cache(settings.shared_tex_dir())  # before any equation is made
         super().setup()
         self.camera.background_color = ManimColor(palette.BACKGROUND)
         self.voice = settings.voice()

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from scenes.settings import SPEECH_DIR_ENV
+from scenes.settings import SPEECH_DIR_ENV, TEX_DIR_ENV
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MOVIE_SUFFIXES = (".mp4", ".srt", ".words.json", ".chunk.json", ".costs.json", ".wav")
@@ -153,6 +153,7 @@ def render_job(spec: dict) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     env = dict(spec["env"])
     env.setdefault(SPEECH_DIR_ENV, str(root / "speech"))  # every job on this machine says a cue once
+    env.setdefault(TEX_DIR_ENV, str(root / "tex"))  # ... and compiles an equation once
     for var, (name, data) in spec.get("inputs", {}).items():  # e.g. a shot's document, written where Manim reads it
         path = work / name
         path.write_bytes(data)

@@ -88,6 +88,56 @@ def sound_beside_movie(scene) -> None:
     writer.combine_to_movie = combine
 
 
+def share_tex_cache(folder: str | None) -> None:
+    """Compile LaTeX in ``folder``, which every job on this machine shares, one compile at a time.
+
+    Manim keeps its SVGs per media folder, and each farm job has its own: the lecture's 16 jobs
+    compiled 196 expressions, 77 of them different (both chunks of a segment compile its equations).
+    ``tex_to_svg_file`` returns an SVG that already exists, so a shared folder is a shared cache;
+    what is not safe to share is a compile in progress (``compile_tex`` writes the DVI that
+    ``convert_to_svg`` reads, and ``delete_nonsvg_files`` deletes every other job's DVI too), nor a
+    parse (``SVGMobject.generate_mobject`` writes ``<name>_.svg`` beside the SVG and deletes it). So
+    the call runs with ``config.tex_dir`` set to the shared folder under an exclusive lock beside it
+    (not in it: the clean-up would delete it), and the SVG is copied into the job's own folder, where
+    Manim parses it. A job that needs an equation another is compiling waits, then copies it.
+    Relies on ``tex_to_svg_file`` being what ``Tex``/``MathTex`` call (bound by name in
+    ``manim.mobject.text.tex_mobject``) and writing in ``config.tex_dir``.
+    """
+    if not folder:
+        return
+    import fcntl
+    import shutil
+    from pathlib import Path
+
+    from manim import config
+    from manim.mobject.text import tex_mobject
+    from manim.utils import tex_file_writing
+
+    shared = Path(folder)
+    shared.mkdir(parents=True, exist_ok=True)
+    original = getattr(tex_file_writing.tex_to_svg_file, "unshared", tex_file_writing.tex_to_svg_file)
+
+    def tex_to_svg_file(expression, environment=None, tex_template=None):
+        own, setting = config.get_dir("tex_dir"), config.tex_dir  # the folder, and the setting ("{media_dir}/Tex")
+        with open(shared.with_name(shared.name + ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released on close, or when a killed job's process ends
+            config.tex_dir = str(shared)
+            try:
+                svg = original(expression, environment, tex_template)
+            finally:
+                config.tex_dir = setting
+        own.mkdir(parents=True, exist_ok=True)
+        mine = own / svg.name
+        if not mine.exists():
+            part = own / f".{svg.name}.{os.getpid()}.part"
+            shutil.copyfile(svg, part)
+            os.replace(part, mine)
+        return mine
+
+    tex_to_svg_file.unshared = original
+    tex_file_writing.tex_to_svg_file = tex_mobject.tex_to_svg_file = tex_to_svg_file
+
+
 def burn_into_frames(scene, burn) -> None:
     """Pass every frame Manim encodes through ``burn(frame, index)`` (the clip's captions), with its
     frame number on the scene's clock, on the encoder's thread.
