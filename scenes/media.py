@@ -75,7 +75,7 @@ def join_lecture(parts: list[tuple[str, Path, Path | None]], dest: Path,
             check=True,
         )
         if beside:
-            _join_sounds([mp4 for _, mp4, _ in parts], [i.duration for i in infos], infos, work / "sound.wav")
+            _join_sounds([mp4 for _, mp4, _ in parts], [i.duration for i in infos], work / "sound.wav")
         subs = []
         for (_, _, caption), start in zip(parts, offsets):
             shift = dt.timedelta(seconds=start)
@@ -88,14 +88,14 @@ def join_lecture(parts: list[tuple[str, Path, Path | None]], dest: Path,
         os.replace(tmp, dest)
 
 
-def _join_sounds(movies: list[Path], durations: list[float], infos: list[MediaInfo], dest: Path) -> None:
-    """One WAV of the movies' sounds end to end, each exactly as long as its movie's picture: its WAV
-    beside it, else its own audio track, else silence (the concat filter converts them to one format)."""
+def _join_sounds(movies: list[Path], durations: list[float], dest: Path) -> None:
+    """One WAV of the movies' sounds end to end, each exactly as long as its movie's picture: the WAV
+    beside it, else silence (the concat filter converts them to one format)."""
     inputs, chains = [], []
-    for k, (mp4, seconds, info) in enumerate(zip(movies, durations, infos)):
+    for k, (mp4, seconds) in enumerate(zip(movies, durations)):
         wav = Path(mp4).with_suffix(".wav")
-        if wav.exists() or info.has_audio:
-            inputs += ["-i", str(wav if wav.exists() else mp4)]
+        if wav.exists():
+            inputs += ["-i", str(wav)]
             chains.append(f"[{len(inputs) // 2 - 1}:a:0]apad=whole_dur={seconds:.6f},atrim=end={seconds:.6f},"
                           f"asetpts=N/SR/TB[a{k}]")
         else:

@@ -32,8 +32,6 @@ from pathlib import Path
 
 import srt
 
-from scenes.media import probe
-
 Cut = tuple[int, int]  # (beat, play), as OPTVIZ_CHUNK gives it (scenes.settings.chunk, on the Manim side)
 CHUNK_SECONDS = {"l": 45.0, "m": 40.0, "h": 30.0, "p": 25.0, "k": 20.0}  # video per chunk worth a process's set-up
 Unit = tuple[Cut, float]  # where a piece of the segment starts, and what it weighs (drawing seconds or spoken)
@@ -196,12 +194,7 @@ def join(chunks: list[Path], dest: Path) -> None:
                 for c, m in zip(chunks, metas):
                     _wav_slice(c.with_suffix(".wav"), m["start"], m["end"], out)
         tmp = work / dest.name
-        if audio is not None and any(probe(c).has_audio for c in chunks):  # a movie Manim muxed (not a farm job's)
-            subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(video), "-i", str(audio), "-map", "0:v:0",
-                            "-map", "1:a:0", "-c:a", "aac", "-b:a", "320k", "-c:v", "copy", "-movflags", "+faststart",
-                            str(tmp)], check=True)
-        else:
-            video.replace(tmp)
+        video.replace(tmp)  # a farm job's picture: its sound is the WAV (chunks are keyed by the code that made them)
         subs, cues, offset, burned = [], [], 0.0, []
         for c, m in zip(chunks, metas):
             shift = offset - m["start"]  # the chunk's clock -> the joined video's
