@@ -53,6 +53,7 @@ _AAC = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k", "-ar", "48000", "-a
 # voices speak at 22 kHz, and metering or limiting twice the samples changes nothing.
 _LAYOUT = "aformat=sample_fmts=fltp:channel_layouts=stereo"
 _AUDIO_PREP = "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo"
+_METER = "ebur128=peak=true:framelog=verbose"
 _LOUDNESS_TOLERANCE = 0.5   # LU; the promise to callers is 1 LU, half of it is our own margin
 _TP_HEADROOM = 0.5          # dB below the ceiling for the limiter: AAC encoding adds inter-sample overshoot
 _GAP_BRIDGE = 0.3           # s; shorter gaps between caption chunks would only make them flicker
@@ -102,6 +103,44 @@ def _ffmpeg(args: list[str], *, cwd: Path | None = None) -> str:
         tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
         raise RuntimeError(f"ffmpeg exited with {proc.returncode}: {' '.join(cmd)}\n{tail}")
     return proc.stderr
+
+
+def _ffmpeg_piped(producer: list[str], consumer: list[str]) -> str:
+    """Run two ffmpegs, the first's stdout into the second's stdin, and return the first's stderr.
+
+    ffmpeg 5 runs a filter graph and its encoder on one thread; two processes put the limiter and its
+    meter on one core and the AAC encoder on the other (the lecture's final pass: ~75 s alone, ~55 s so).
+    Both are killed and reaped on any exit, so the caller's cleanup never races a still-writing ffmpeg.
+    """
+    base = ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-y"]
+    procs: list[subprocess.Popen] = []
+    with tempfile.TemporaryFile() as errors:
+        try:
+            first = subprocess.Popen([*base, *producer], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=errors)
+            procs.append(first)
+            second = subprocess.Popen([*base, *consumer], stdin=first.stdout, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE, text=True, errors="replace")
+            procs.append(second)
+            first.stdout.close()  # the consumer holds the pipe now: the producer sees it close if the consumer dies
+            consumer_err = second.communicate()[1]
+            first.wait()
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.wait()
+                if proc.stdout is not None:
+                    proc.stdout.close()
+        errors.seek(0)
+        producer_err = errors.read().decode(errors="replace")
+    failed = [f"ffmpeg exited with {proc.returncode}: ffmpeg {' '.join(cmd)}\n"
+              + "\n".join(err.strip().splitlines()[-15:])
+              for cmd, proc, err in ((producer, first, producer_err), (consumer, second, consumer_err))
+              if proc.returncode != 0]
+    if failed:
+        raise RuntimeError("\n".join(failed))
+    return producer_err
 
 
 @dataclass(frozen=True)
@@ -159,8 +198,7 @@ def measure_loudness(path: str | os.PathLike) -> Loudness | None:
 
 def _meter(src: str | os.PathLike, af: str | None = None) -> Loudness:
     """Loudness and true peak of src's audio, after the filter chain ``af`` if given; nothing encoded."""
-    meter = "ebur128=peak=true:framelog=verbose"
-    err = _ffmpeg(["-i", str(src), "-map", "0:a:0", "-af", f"{af},{meter}" if af else meter, "-f", "null", "-"])
+    err = _ffmpeg(["-i", str(src), "-map", "0:a:0", "-af", f"{af},{_METER}" if af else _METER, "-f", "null", "-"])
     return _parse_ebur128(err)
 
 
@@ -171,8 +209,9 @@ def _normalised_audio(src: Path, work: Path, loudness: float, true_peak: float) 
     ffmpeg's own meter (``ebur128``) measures.  Where that gain would lift the true peak past the
     ceiling, a true-peak limiter follows it (alimiter at 192 kHz, where sample peaks approximate
     true peaks), which lowers the loudness a little: the chain is metered without encoding and the
-    gain corrected until it is on target, then encoded once and the result measured again (AAC adds
-    inter-sample overshoot: the limiter keeps 0.5 dB of headroom).  Two-pass loudnorm did the same
+    gain corrected; the corrected chain is metered while the encoder writes it (it is usually on
+    target, and the encode costs no more than the meter alone), and the result measured again (AAC
+    adds inter-sample overshoot: the limiter keeps 0.5 dB of headroom).  Two-pass loudnorm did the same
     job slower: its first pass is a slower meter, and whenever the peak did not allow its linear mode
     it switched to its dynamic one, whose 3 s window does not settle on short clips (2.3 s of a 22-s
     draft's 3.7 s of publishing, and ~2 LU off on a clip with clicks).  Audio is encoded separately
@@ -183,6 +222,13 @@ def _normalised_audio(src: Path, work: Path, loudness: float, true_peak: float) 
     def encode(af: str) -> None:
         _ffmpeg(["-i", str(src), "-map", "0:a:0", "-af", af, "-vn", "-sn", "-dn", *_AAC, "-f", "mp4", str(out)])
 
+    def meter_and_encode(af: str) -> Loudness:
+        """The chain metered while the encoder writes its output: one pass, on both cores."""
+        graph = f"[0:a:0]{af},asplit=2[m][o];[m]{_METER},anullsink"
+        raw = ["-f", "f32le", "-ar", "48000", "-ac", "2"]
+        return _parse_ebur128(_ffmpeg_piped(["-i", str(src), "-filter_complex", graph, "-map", "[o]", *raw, "pipe:1"],
+                                            [*raw, "-i", "pipe:0", "-vn", *_AAC, "-f", "mp4", str(out)]))
+
     before = _meter(src, _LAYOUT)
     if not math.isfinite(before.integrated) or before.integrated <= -70.0:
         log.warning("%s: audio is silent (%s LUFS); left as it is", src, before.integrated)
@@ -191,16 +237,23 @@ def _normalised_audio(src: Path, work: Path, loudness: float, true_peak: float) 
     ceiling = max(-9.0, min(0.0, true_peak - _TP_HEADROOM))  # dBTP, for the limiter
     gain = loudness - before.integrated
     limit = before.true_peak + gain > ceiling
+    limited_once = False  # whether a pass with the limiter has been metered: its correction is usually on target
     for attempt in range(8):
         af = f"{_LAYOUT},volume={gain:.2f}dB"
         if limit:
             af += (f",aresample=192000,alimiter=limit={10 ** (ceiling / 20):.5f}:level=false:latency=true"
                    f":attack=2:release=80")
         af += f",aresample=48000,{_AUDIO_PREP}"
-        got = _meter(src, af) if limit else Loudness(before.integrated + gain, before.true_peak + gain)
+        if not limit:
+            got, written = Loudness(before.integrated + gain, before.true_peak + gain), False
+        elif limited_once:  # encoded alongside its meter: when on target, no second pass through the limiter
+            got, written = meter_and_encode(af), True
+        else:
+            got, written, limited_once = _meter(src, af), False, True
         encoded = abs(loudness - got.integrated) <= _LOUDNESS_TOLERANCE / 2 and got.true_peak <= ceiling + 0.1
         if encoded:
-            encode(af)
+            if not written:
+                encode(af)
             got = _meter(out)
         log.info("%s: attempt %d: gain %+.2f dB%s: %.1f LUFS, %.1f dBTP%s", src, attempt + 1, gain,
                  f", limiter at {ceiling:.1f} dBTP" if limit else "", got.integrated, got.true_peak,

@@ -125,6 +125,66 @@ def test_clicks_too_loud_for_a_plain_gain_get_the_limiter(media, tmp_path, caplo
     assert abs(got.integrated + 14.0) <= 1.0 and got.true_peak <= -1.0, got
 
 
+def test_limited_chain_metered_while_encoding_is_the_one_process_encode(media, tmp_path):
+    """The limiter's pass that is metered and encoded at once (two ffmpegs joined by a pipe) gives the
+    same AAC as one ffmpeg running the chain into the encoder, and the meter reads what ebur128 alone
+    reads after the same chain."""
+    af = (f"{publish._LAYOUT},volume=20dB,aresample=192000,alimiter=limit=0.7:level=false:latency=true"
+          f",aresample=48000,{publish._AUDIO_PREP}")
+    alone = tmp_path / "alone.m4a"
+    publish._ffmpeg(["-i", str(media.peaky), "-map", "0:a:0", "-af", af, "-vn", *publish._AAC, "-f", "mp4", str(alone)])
+    piped = tmp_path / "piped.m4a"
+    raw = ["-f", "f32le", "-ar", "48000", "-ac", "2"]
+    err = publish._ffmpeg_piped(
+        ["-i", str(media.peaky), "-filter_complex", f"[0:a:0]{af},asplit=2[m][o];[m]{publish._METER},anullsink",
+         "-map", "[o]", *raw, "pipe:1"],
+        [*raw, "-i", "pipe:0", "-vn", *publish._AAC, "-f", "mp4", str(piped)])
+    assert publish._parse_ebur128(err) == publish._meter(media.peaky, af)
+
+    def pcm(path):
+        with av.open(str(path)) as c:
+            return np.concatenate([f.to_ndarray() for f in c.decode(audio=0)], axis=1)
+
+    a, b = pcm(alone), pcm(piped)
+    assert a.shape == b.shape and a.shape[1] > 3.9 * 48000 and np.array_equal(a, b)
+
+
+def test_piped_ffmpeg_errors_name_the_side_that_failed(media, tmp_path):
+    raw = ["-f", "f32le", "-ar", "48000", "-ac", "2"]
+    good_producer = ["-i", str(media.peaky), "-map", "0:a:0", *raw, "pipe:1"]
+    with pytest.raises(RuntimeError, match="Unknown encoder 'no_such_codec'"):
+        publish._ffmpeg_piped(good_producer, [*raw, "-i", "pipe:0", "-c:a", "no_such_codec", str(tmp_path / "x.m4a")])
+    with pytest.raises(RuntimeError, match="no_such_filter"):
+        publish._ffmpeg_piped(["-i", str(media.peaky), "-af", "no_such_filter", *raw, "pipe:1"],
+                              [*raw, "-i", "pipe:0", *publish._AAC, str(tmp_path / "y.m4a")])
+
+
+def test_ctrl_c_during_a_piped_encode_kills_both_ffmpegs(tmp_path):
+    """SIGINT while the producer (an endless tone) feeds the encoder: both ffmpegs are gone afterwards."""
+    dest = tmp_path / "endless.m4a"
+    raw = ["-f", "f32le", "-ar", "48000", "-ac", "2"]
+    producer = ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000,{publish._AUDIO_PREP}", *raw, "pipe:1"]
+    consumer = [*raw, "-i", "pipe:0", *publish._AAC, "-f", "adts", str(dest)]
+    code = f"from scenes.publish import _ffmpeg_piped; _ffmpeg_piped({producer!r}, {consumer!r})"
+    proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+                            cwd=Path(__file__).resolve().parents[1])
+    deadline = time.monotonic() + 20
+    while not (dest.exists() and dest.stat().st_size > 0):
+        assert proc.poll() is None and time.monotonic() < deadline, "the piped encode ended before the interrupt"
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode != 0 and "KeyboardInterrupt" in err
+    time.sleep(0.2)
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        assert str(dest).encode() not in cmdline and b"sine=frequency=440:sample_rate=48000" not in cmdline
+
+
 def test_reencode_is_high_profile_cfr_at_the_asked_rate(media, tmp_path):
     old = os.umask(0o027)
     try:
