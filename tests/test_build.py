@@ -163,6 +163,24 @@ def test_a_split_segment_equals_its_one_process_render(course, whole):
     assert abs(probe(one).duration - probe(split).duration) < 0.07  # at most a frame's metadata
 
 
+def test_a_split_clip_equals_its_one_process_render(course, tmp_path):
+    """The course's saddle clip, cut in two and joined, against Manim rendering it whole: the same frames
+    with the same captions burned in (each frame's number on the clip's clock picks its caption), the same
+    .srt, and the sound in step."""
+    base, r, _ = course
+    assert re.search(r"\[saddle social en 2/2\] rendered in", r.stdout)  # the clip was drawn in two chunks
+    w = optviz("render", "saddle", "-f", "social", "--short", "--split", "1", "-o", tmp_path / "out",
+               "--media-dir", tmp_path / "media")
+    assert w.returncode == 0, w.stderr[-2000:]
+    one, split = tmp_path / "out" / "saddle-social-480p15-short.mp4", base / "out" / "saddle-social-480p15-short.mp4"
+    assert frames_match(one, split) >= MIN_PSNR
+    assert_same_captions(one, split)
+    a, b = decoded_audio(one), decoded_audio(split)
+    n = min(len(a), len(b))
+    lag = int(np.argmax(np.correlate(b[:n][4800:-4800], a[:n][9600:-9600], "valid"))) - 4800
+    assert abs(lag) <= 48, f"the split clip's sound is {1000 * lag / 48000:.1f} ms off the whole clip's"
+
+
 def test_a_segment_cut_inside_a_beat_equals_its_one_process_render(whole, tmp_path):
     """Measured costs that put most of the drawing in the Adam beat's two race animations cut the segment
     between them, in the middle of its words: the chunks' frames, captions and sound join into the whole

@@ -205,7 +205,7 @@ def _chunk_jobs(req: Request, t, fmt: str, s: Settings, seconds: list[float], wo
     (chunks.stored_plans), the cut that leaves the least to render wins (chunks.remaining): measuring a
     render never makes its unchanged rebuild cut (and render) anew, and editing one cue re-renders the one
     chunk that says it."""
-    if fmt != "lecture":
+    if fmt == "talk":
         return []
     root = Path(req.media_dir) / "segments"
     stem = f"{t.name}-{fmt}-{s.tag()}"
