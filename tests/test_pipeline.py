@@ -95,22 +95,6 @@ def test_a_plan_splits_lecture_segments_and_clips_not_decks(tmp_path):
     assert plan(Request(**full, quality="l"), workers=2)[0].parts[0].chunks == []
 
 
-def test_a_quality_never_drawn_is_cut_by_another_quality_s_measures(tmp_path):
-    """The clip's three beats alone cut it after the race (22 s against 6 s of video); a 480p render's
-    measures put the cut inside the race, where the drawing is, for the 1080p render too."""
-    t = SEGMENTS["saddle"]
-    req = Request([t], "saddle", formats=("social",), quality="h", split=2, media_dir=tmp_path)
-    cues = [b.cue for b in t.describe(short=False).beats_for("social")]
-    assert cues == ["social_hook", "social_race", "social_end"]
-    assert plan(req, workers=2)[0].parts[0].chunks[1].chunk[0] == (2, 0)  # a beat's start: the race in chunk 1
-    (tmp_path / "segments").mkdir()
-    plays = [(cue, p, 1.0, 1.0 if cue == "social_race" else 0.1) for cue in cues for p in range(10)]
-    _put_costs(tmp_path / "segments" / f"saddle-social-480p15-piper-en-{'0' * 16}.costs.json", plays, 1000)
-    _put_costs(tmp_path / "segments" / f"saddle-social-480p15-piper-zh-{'1' * 16}.costs.json",  # other settings
-               [(cue, 0, 1.0, 1.0) for cue in cues], 2000)
-    assert plan(req, workers=2)[0].parts[0].chunks[1].chunk[0] == (1, 5)  # half of 0.1 * 10 + 1 * 10 + 0.1 * 10
-
-
 def test_the_course_template_is_a_valid_course(tmp_path):
     r = optviz("new", tmp_path / "course.toml")
     assert r.returncode == 0, r.stderr

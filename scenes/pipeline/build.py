@@ -201,22 +201,15 @@ def _beat_seconds(t, fmt: str, s: Settings) -> list[float]:
 
 def _chunk_jobs(req: Request, t, fmt: str, s: Settings, seconds: list[float], workers: int) -> list[Job]:
     """A lecture segment's or a clip's chunks, cut where the animations' measured drawing cost
-    (chunks.measured_costs) is halved, else where beats start, by their spoken time. A segment never drawn at
-    this quality is cut by another quality's measures: a 480p draft's animations weigh the same against each
-    other at 1080p, and a clip's three beats alone cut it 22 s against 6 s of video. Against the cuts the
-    store already holds chunks of (chunks.stored_plans), the cut that leaves the least to render wins
-    (chunks.remaining): measuring a render never makes its unchanged rebuild cut (and render) anew, and
-    editing one cue re-renders the one chunk that says it."""
+    (chunks.measured_costs) is halved, else where beats start, by their spoken time. Against the cuts the store already holds chunks of
+    (chunks.stored_plans), the cut that leaves the least to render wins (chunks.remaining): measuring a
+    render never makes its unchanged rebuild cut (and render) anew, and editing one cue re-renders the one
+    chunk that says it."""
     if fmt == "talk":
         return []
     root = Path(req.media_dir) / "segments"
     stem = f"{t.name}-{fmt}-{s.tag()}"
-    cues = _cues(t, fmt, s)
-    costs = chunking.measured_costs(root, stem, cues, seconds)
-    for quality in QUALITIES:  # not drawn at this quality yet: a draft's measures have the same shape
-        if costs is None and quality != s.quality:
-            other = Settings(quality, s.voice, s.short, s.lang)
-            costs = chunking.measured_costs(root, f"{t.name}-{fmt}-{other.tag()}", cues, seconds)
+    costs = chunking.measured_costs(root, stem, _cues(t, fmt, s), seconds)
     plans = [chunking.plan(seconds, workers, s.quality, req.split, costs)]
     if costs is not None:
         plans.append(chunking.plan(seconds, workers, s.quality, req.split))
