@@ -84,11 +84,16 @@ def test_the_same_job_has_the_same_key_and_a_setting_changes_it(tmp_path):
     assert a != Job(t, "social", Settings("l", "none", False, "en")).key
 
 
-def test_a_plan_splits_lecture_segments_and_clips_not_decks(tmp_path):
+def test_a_plan_splits_every_format_a_deck_where_slides_start(tmp_path):
     req = Request([SEGMENTS["saddle"]], "saddle", formats=("lecture", "social", "talk"), langs=("en",), short=True,
                   split=2, media_dir=tmp_path)
     lecture, social, talk = plan(req, workers=2)
-    assert len(lecture.parts[0].chunks) == 2 and len(social.parts[0].chunks) == 2 and talk.parts[0].chunks == []
+    assert len(lecture.parts[0].chunks) == 2 and len(social.parts[0].chunks) == 2
+    deck = talk.parts[0].chunks
+    assert [j.kind for j in deck] == ["slides", "slides"] and deck[1].chunk[0][1] == 0  # at a beat's start
+    assert deck[0].scene == talk.parts[0].whole.scene and len({j.key for j in deck + [talk.parts[0].whole]}) == 3
+    titled = plan(Request([SEGMENTS["saddle"]], "lecture", lecture=True, formats=("talk",), split=2, media_dir=tmp_path), 2)
+    assert [len(p.chunks) for p in titled[0].parts] == [0, 2]  # the lecture deck's title slide is one job
     # by default a 1080p60 clip (28 s) is worth two processes, a 480p one is not
     full = dict(targets=[SEGMENTS["saddle"]], stem="saddle", formats=("social",), media_dir=tmp_path)
     assert len(plan(Request(**full, quality="h"), workers=2)[0].parts[0].chunks) == 2

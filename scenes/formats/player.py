@@ -137,17 +137,27 @@ class FormatScene(VoiceoverScene, ThreeDScene):
     at = (0, 0)  # (beat, play) of the next animation
     chunk_start: float | None = None  # where the chunk's first drawn animation starts, on the segment's clock
 
-    def construct(self):
+    def open_window(self):
+        """One chunk of a segment split across workers: what comes before it runs skipped (its final state,
+        no frames), it is drawn from its first animation, and the rest never runs. Returns the chunk's
+        (first, stop), or None for the whole segment; called again, it changes nothing."""
         self.beats = beats = self.desc.beats_for(self.format_name)
         part = settings.chunk()
-        self.play_mark = time.perf_counter()
-        if part is not None:
-            # one chunk of a segment split across workers: what comes before it runs skipped (its final
-            # state, no frames), it is drawn from its first animation, and the rest never runs
+        if part is not None and self.window is None:
             first, stop = part
             self.window = (first, stop if stop[0] < len(beats) else None)
             if first > (0, 0):
-                manim_patches.enter_section(self, "before", skip=True)
+                self.skip_section("before", skip=True)
+        return part
+
+    def skip_section(self, name: str, skip: bool) -> None:
+        """Skip what follows, or draw it (``manim_patches.enter_section``)."""
+        manim_patches.enter_section(self, name, skip=skip)
+
+    def construct(self):
+        part = self.open_window()
+        beats = self.beats
+        self.play_mark = time.perf_counter()
         try:
             for i, beat in enumerate(beats):
                 self.at = (i, 0)
@@ -582,7 +592,7 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             if stop is not None and self.at >= stop:
                 raise ChunkEnd
             if self.chunk_start is None and self.at >= first:
-                manim_patches.enter_section(self, "chunk", skip=False)
+                self.skip_section("chunk", skip=False)
                 self.chunk_start = self.time
         at, self.at = self.at, (self.at[0], self.at[1] + 1)
         # drawing order: surfaces (whenever added), then the racers, then pinned overlays

@@ -49,20 +49,33 @@ class TalkScene(FormatScene, ThreeDSlide):
 
     def setup(self):
         super().setup()
-        self.slide_audio: list[str | None] = []  # per slide: the WAV of its words, when voiced
+        self.slide_audio: list[str | None] = []  # per slide begun: the WAV of its words, when voiced
+        self.slide_starts: list[int] = []  # per slide begun: manim-slides' animation number where it starts
         self.title_card = None
 
     # -- slides -------------------------------------------------------------------------------------
     def construct(self):
+        self.open_window()  # before the title slide: a deck's later chunk skips it
         self.title_slide()
         super().construct()
         self.write_slide_audio()
 
+    def skip_section(self, name: str, skip: bool) -> None:
+        """A chunk of the deck skips with manim-slides' own switch (here ``next_section`` is its ``next_slide``):
+        the slides it skips take no animation numbers and are not saved. The switch applies from the next slide
+        on, so drawing resumes in ``play_beat``, before the chunk's first slide begins."""
+        if skip:
+            self.start_skip_animations()
+
+    def begin_slide(self, audio: str | None, **kwargs) -> None:
+        self.next_slide(**kwargs)
+        self.slide_audio.append(audio)
+        self.slide_starts.append(self._current_animation)
+
     def title_slide(self) -> None:
         card = Text(language.on_screen(self.script.title), font_size=64, color=palette.TEXT_COLOR, weight="BOLD")
         self.fix(card)
-        self.next_slide(notes=notes(self.script.title))
-        self.slide_audio.append(None)
+        self.begin_slide(None, notes=notes(self.script.title))
         self.play(FadeIn(card), run_time=0.8)
         self.title_card = card
 
@@ -81,8 +94,9 @@ class TalkScene(FormatScene, ThreeDSlide):
         show = beat.show
         loop = self.loops(beat)
         said = notes(text) + self.claim_notes(beat)
-        self.next_slide(notes=said, auto_next=loop)
-        self.slide_audio.append(None if loop else audio)
+        if self.window is not None and self._skip_animations and self.at >= self.window[0]:
+            self.stop_skip_animations()  # the chunk's first slide: drawn
+        self.begin_slide(None if loop else audio, notes=said, auto_next=loop)
         first = self._current_animation
         if self.title_card is not None:
             self.fade_out([self.title_card])
@@ -90,8 +104,7 @@ class TalkScene(FormatScene, ThreeDSlide):
         self.leave(show)
         spent = self.arrive(show, seconds)
         if loop:
-            self.next_slide(notes=said, loop=True)
-            self.slide_audio.append(None)
+            self.begin_slide(None, notes=said, loop=True)
             first, spent = self._current_animation, 0.0
         self.play_moves(list(beat.camera), show, max(seconds - spent, 0.5))
         if self._current_animation == first:
@@ -125,10 +138,13 @@ class TalkScene(FormatScene, ThreeDSlide):
         """The last slide stays on its picture."""
 
     def write_slide_audio(self) -> None:
-        """``<folder>/<Scene>.audio.json``: the WAV of each slide's words (null when silent)."""
+        """``<folder>/<Scene>.audio.json``: the WAV of each saved slide's words (null when silent). manim-slides
+        saves a slide only if it drew an animation: a chunk's skipped slides and the one its end begins are not."""
+        ends = self.slide_starts[1:] + [self._current_animation]
+        saved = [audio for audio, start, end in zip(self.slide_audio, self.slide_starts, ends) if end > start]
         folder = Path(self._output_folder)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{type(self).__name__}.audio.json").write_text(json.dumps(self.slide_audio, indent=1))
+        (folder / f"{type(self).__name__}.audio.json").write_text(json.dumps(saved, indent=1))
 
 
 class LectureTitle(Slide):

@@ -29,7 +29,7 @@ from scenes.pipeline.engine import Engine
 from scenes.pipeline.jobs import QUALITIES, Job, Settings, beat_seconds, said
 from scenes.pipeline.manim_job import ROOT
 from scenes.pipeline.publishing import (
-    SOCIAL_LUFS, convert_deck, mux_slide_audio, place_slides, publish_clip, publish_lecture_part, sidecar,
+    SOCIAL_LUFS, convert_deck, join_slides, mux_slide_audio, place_slides, publish_clip, publish_lecture_part, sidecar,
 )
 from scenes.settings import DEFAULT_VOICE
 
@@ -182,9 +182,11 @@ def plan(req: Request, workers: int) -> list[Product]:
                 if fmt == "talk":
                     kinds = ([(TalkTitle(), "title")] if req.lecture else []) + [(t, "slides") for t in req.targets]
                     for t, kind in kinds:
-                        job = Job(t, "talk", s, kind=kind, scene_file=getattr(t, "file", None),
-                                  scene=t.scene("talk"), estimate=_seconds(t, "talk", s) if kind == "slides" else 3.0)
-                        product.parts.append(Part(job, []))
+                        fields = dict(kind=kind, scene_file=getattr(t, "file", None), scene=t.scene("talk"))
+                        job = Job(t, "talk", s, **fields, estimate=_seconds(t, "talk", s) if kind == "slides" else 3.0)
+                        chunks = _chunk_jobs(req, t, "talk", s, _beat_seconds(t, "talk", s), workers, fields) \
+                            if kind == "slides" else []
+                        product.parts.append(Part(job, chunks))
                 else:
                     for t in req.targets:
                         seconds = _beat_seconds(t, fmt, s)
@@ -199,27 +201,27 @@ def _beat_seconds(t, fmt: str, s: Settings) -> list[float]:
     return [beat_seconds(said(t, b, s.short), s.lang) for b in desc.beats_for(fmt)]
 
 
-def _chunk_jobs(req: Request, t, fmt: str, s: Settings, seconds: list[float], workers: int) -> list[Job]:
+def _chunk_jobs(req: Request, t, fmt: str, s: Settings, seconds: list[float], workers: int,
+                fields: dict | None = None) -> list[Job]:
     """A lecture segment's or a clip's chunks, cut where the animations' measured drawing cost
-    (chunks.measured_costs) is halved, else where beats start, by their spoken time. Against the cuts the store already holds chunks of
+    (chunks.measured_costs) is halved, else where beats start, by their spoken time; a deck's (``fields``: its
+    jobs' kind and scene) where slides start, so only at beats' starts. Against the cuts the store already holds chunks of
     (chunks.stored_plans), the cut that leaves the least to render wins (chunks.remaining): measuring a
     render never makes its unchanged rebuild cut (and render) anew, and editing one cue re-renders the one
     chunk that says it."""
-    if fmt == "talk":
-        return []
     root = Path(req.media_dir) / "segments"
     stem = f"{t.name}-{fmt}-{s.tag()}"
-    costs = chunking.measured_costs(root, stem, _cues(t, fmt, s), seconds)
+    costs = None if fmt == "talk" else chunking.measured_costs(root, stem, _cues(t, fmt, s), seconds)
     plans = [chunking.plan(seconds, workers, s.quality, req.split, costs)]
     if costs is not None:
         plans.append(chunking.plan(seconds, workers, s.quality, req.split))
-    if not req.disable_caching:
+    if not req.disable_caching and fmt != "talk":
         plans += [p for p in chunking.stored_plans(root, stem, len(seconds)) if p not in plans]
     units = costs or chunking.units_of(seconds)
 
     def jobs(cuts) -> list[Job]:
-        return [Job(t, fmt, s, chunk=c, chunks=len(cuts), index=i, estimate=sum(seconds) * chunking.share(units, c))
-                for i, c in enumerate(cuts)] if len(cuts) > 1 else []
+        return [Job(t, fmt, s, chunk=c, chunks=len(cuts), index=i, estimate=sum(seconds) * chunking.share(units, c),
+                    **(fields or {})) for i, c in enumerate(cuts)] if len(cuts) > 1 else []
 
     plans = [p for p in plans if len(p) == len(plans[0])]  # as many chunks as asked for
     if req.disable_caching or len(plans) == 1 or len(plans[0]) == 1:
@@ -286,7 +288,7 @@ def run(requests: Request | list[Request], say=print) -> list[Path]:
             for part in split.get(spec["key"], []):
                 if all(store.has(job) for job in part.chunks):
                     try:
-                        whole_movie(part, store, say)
+                        (whole_movie if part.whole.kind == "movie" else whole_slides)(part, store, say)
                     except Exception:  # joined again, and reported, when the product is published
                         pass
 
@@ -325,6 +327,16 @@ def _record(media_dir: Path, dest: Path, digest: str, files: list[Path]) -> None
     tmp = record.with_suffix(".tmp")
     tmp.write_text(json.dumps({"digest": digest, "files": [str(f) for f in files]}))
     os.replace(tmp, record)
+
+
+def whole_slides(part: Part, store: Store, say) -> Path:
+    """The deck part's slides folder in the store: rendered whole, or its chunks' folders joined now (and kept)."""
+    folder = store.slides(part.whole)
+    if store.has(part.whole) or not part.chunks:
+        return folder
+    say(f"[{part.whole.target.name}] joining {len(part.chunks)} chunks of slides")
+    join_slides([store.slides(j) for j in part.chunks], folder)
+    return folder
 
 
 def whole_movie(part: Part, store: Store, say) -> Path:
@@ -404,7 +416,7 @@ def _publish_deck(req: Request, product: Product, store: Store, dest: Path, medi
     slides.mkdir(parents=True)
     scenes = []
     for part in product.parts:
-        place_slides(store.slides(part.whole), slides)
+        place_slides(whole_slides(part, store, say), slides)
         scenes.append(part.whole.scene)
     if s.voice != "none":
         for scene in scenes:

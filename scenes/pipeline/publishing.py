@@ -93,6 +93,43 @@ def place_slides(stored: Path, slides: Path) -> None:
             shutil.copyfile(path, dest)
 
 
+def join_slides(parts: list[Path], dest: Path) -> None:
+    """One stored slides folder from a deck part's chunks (each a worker's folder, in order): their movies side
+    by side, their slides and their words one after the other, every path inside made ``dest``'s. Written beside
+    ``dest`` and renamed into place: a folder with ``root.txt`` is complete."""
+    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".join-"))
+    try:
+        decks: dict[str, dict] = {}
+        for part in parts:
+            root = (part / "root.txt").read_text()
+            for path in sorted(part.rglob("*")):
+                rel = path.relative_to(part)
+                if path.is_dir() or rel.as_posix() == "root.txt":
+                    continue
+                if path.suffix != ".json":
+                    if (tmp / rel).exists():  # each movie is one chunk's: its name is its animations'
+                        raise RuntimeError(f"two chunks of {dest.name} wrote {rel}")
+                    (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, tmp / rel)
+                    continue
+                data = json.loads(path.read_text(encoding="utf-8").replace(root, str(dest)))
+                name = rel.as_posix()
+                if name.endswith(".audio.json"):
+                    decks[name] = decks.get(name, []) + data
+                elif name in decks:
+                    decks[name]["slides"] += data["slides"]
+                else:
+                    decks[name] = data
+        for name, data in decks.items():
+            (tmp / name).write_text(json.dumps(data, indent=2), encoding="utf-8")
+        (tmp / "root.txt").write_text(str(dest))
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.replace(tmp, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def mux_slide_audio(slides: Path, scene: str) -> None:
     """Put each slide's words into its movie: manim-slides plays Manim's per-animation movies, which
     carry no sound. The words start with the slide; silence pads them to the slide's length."""
