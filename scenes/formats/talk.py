@@ -51,6 +51,7 @@ class TalkScene(FormatScene, ThreeDSlide):
         super().setup()
         self.slide_audio: list[str | None] = []  # per slide begun: the WAV of its words, when voiced
         self.slide_starts: list[int] = []  # per slide begun: manim-slides' animation number where it starts
+        self.skipping = False  # a later chunk of the deck: its slides are skipped until its first beat
         self.title_card = None
 
     # -- slides -------------------------------------------------------------------------------------
@@ -66,6 +67,7 @@ class TalkScene(FormatScene, ThreeDSlide):
         on, so drawing resumes in ``play_beat``, before the chunk's first slide begins."""
         if skip:
             self.start_skip_animations()
+            self.skipping = True
 
     def begin_slide(self, audio: str | None, **kwargs) -> None:
         self.next_slide(**kwargs)
@@ -94,8 +96,9 @@ class TalkScene(FormatScene, ThreeDSlide):
         show = beat.show
         loop = self.loops(beat)
         said = notes(text) + self.claim_notes(beat)
-        if self.window is not None and self._skip_animations and self.at >= self.window[0]:
+        if self.skipping and self.at >= self.window[0]:
             self.stop_skip_animations()  # the chunk's first slide: drawn
+            self.skipping = False
         self.begin_slide(None if loop else audio, notes=said, auto_next=loop)
         first = self._current_animation
         if self.title_card is not None:
