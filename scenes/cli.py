@@ -463,7 +463,7 @@ def add_output_options(r) -> None:
     r.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
                    help="render on an existing Dask cluster (dask scheduler / dask worker; see the README)")
     r.add_argument("--split", type=int, default=None, metavar="N",
-                   help="cut each lecture segment and clip into N chunks rendered on different workers and joined "
+                   help="cut each segment (video, clip or deck) into N chunks rendered on different workers and joined "
                         "(default: by its length and the workers)")
     r.add_argument("-o", "--output-dir", default="out", help="where the MP4 and .srt go (default ./out)")
     r.add_argument("--media-dir", default="media", help="Manim's working directory (default ./media)")
@@ -531,7 +531,7 @@ def main(argv=None) -> int:
     b.add_argument("-o", "--output-dir", default="out", help="where everything goes (default ./out)")
     b.add_argument("--media-dir", default="media", help="the build's working files and store (default ./media)")
     b.add_argument("--split", type=int, default=None, metavar="N",
-                   help="cut each lecture segment and clip into N chunks rendered on different workers and joined "
+                   help="cut each segment (video, clip or deck) into N chunks rendered on different workers and joined "
                         "(default: by its length and the workers)")
     b.set_defaults(func=cmd_build)
     cl = sub.add_parser("claims", help="every claim a segment's narration makes, checked, with its numbers")

@@ -92,7 +92,8 @@ def test_a_plan_splits_every_format_a_deck_where_slides_start(tmp_path):
     deck = talk.parts[0].chunks
     assert [j.kind for j in deck] == ["slides", "slides"] and deck[1].chunk[0][1] == 0  # at a beat's start
     assert deck[0].scene == talk.parts[0].whole.scene and len({j.key for j in deck + [talk.parts[0].whole]}) == 3
-    titled = plan(Request([SEGMENTS["saddle"]], "lecture", lecture=True, formats=("talk",), split=2, media_dir=tmp_path), 2)
+    titled = plan(Request([SEGMENTS["saddle"]], "lecture", lecture=True, formats=("talk",), split=2,
+                          media_dir=tmp_path), 2)
     assert [len(p.chunks) for p in titled[0].parts] == [0, 2]  # the lecture deck's title slide is one job
     # by default a 1080p60 clip (28 s) is worth two processes, a 480p one is not
     full = dict(targets=[SEGMENTS["saddle"]], stem="saddle", formats=("social",), media_dir=tmp_path)

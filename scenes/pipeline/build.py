@@ -83,7 +83,7 @@ class Request:
     scheduler: str | None = None
     workers: int | None = None
     timeout: float | None = None
-    split: int | None = None  # chunks per lecture segment; None: as many as the workers and its length are worth
+    split: int | None = None  # chunks per segment, any format; None: as many as the workers and its length are worth
 
     def voice_for(self, fmt: str, lang: str) -> str:
         return self.voice or ("none" if fmt == "talk" else DEFAULT_VOICE[lang])
@@ -203,11 +203,11 @@ def _beat_seconds(t, fmt: str, s: Settings) -> list[float]:
 
 def _chunk_jobs(req: Request, t, fmt: str, s: Settings, seconds: list[float], workers: int,
                 fields: dict | None = None) -> list[Job]:
-    """A lecture segment's or a clip's chunks, cut where the animations' measured drawing cost
-    (chunks.measured_costs) is halved, else where beats start, by their spoken time; a deck's (``fields``: its
-    jobs' kind and scene) where slides start, so only at beats' starts. Against the cuts the store already holds chunks of
-    (chunks.stored_plans), the cut that leaves the least to render wins (chunks.remaining): measuring a
-    render never makes its unchanged rebuild cut (and render) anew, and editing one cue re-renders the one
+    """A segment's chunks in any format, cut where the animations' measured drawing cost (chunks.measured_costs)
+    is halved, else where beats start, by their spoken time; a deck's (``fields``: its jobs' kind and scene) only
+    where beats start, since a slide must not straddle two chunks. Against the cuts the store already holds
+    chunks of (chunks.stored_plans), the cut that leaves the least to render wins (chunks.remaining): measuring
+    a render never makes its unchanged rebuild cut (and render) anew, and editing one cue re-renders the one
     chunk that says it."""
     root = Path(req.media_dir) / "segments"
     stem = f"{t.name}-{fmt}-{s.tag()}"
