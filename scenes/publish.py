@@ -53,6 +53,7 @@ _AAC = ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "192k", "-ar", "48000", "-a
 # voices speak at 22 kHz, and metering or limiting twice the samples changes nothing.
 _LAYOUT = "aformat=sample_fmts=fltp:channel_layouts=stereo"
 _AUDIO_PREP = "aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo"
+_FFMPEG = ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-y"]  # see _ffmpeg
 _METER = "ebur128=peak=true:framelog=verbose"
 _LOUDNESS_TOLERANCE = 0.5   # LU; the promise to callers is 1 LU, half of it is our own margin
 _TP_HEADROOM = 0.5          # dB below the ceiling for the limiter: AAC encoding adds inter-sample overshoot
@@ -96,7 +97,7 @@ def _ffmpeg(args: list[str], *, cwd: Path | None = None) -> str:
     swallows keystrokes.  subprocess.run kills and reaps the child if we are interrupted, so the
     caller's cleanup never races a still-writing ffmpeg.
     """
-    cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-y", *args]
+    cmd = [*_FFMPEG, *args]
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                           text=True, errors="replace", cwd=cwd)
     if proc.returncode != 0:
@@ -113,14 +114,13 @@ def _ffmpeg_piped(producer: list[str], consumer: list[str]) -> str:
     encode, 62 s so).
     Both are killed and reaped on any exit, so the caller's cleanup never races a still-writing ffmpeg.
     """
-    base = ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-y"]
     procs: list[subprocess.Popen] = []
     with tempfile.TemporaryFile() as errors:
         try:
-            first = subprocess.Popen([*base, *producer], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            first = subprocess.Popen([*_FFMPEG, *producer], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=errors)
             procs.append(first)
-            second = subprocess.Popen([*base, *consumer], stdin=first.stdout, stdout=subprocess.DEVNULL,
+            second = subprocess.Popen([*_FFMPEG, *consumer], stdin=first.stdout, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.PIPE, text=True, errors="replace")
             procs.append(second)
             first.stdout.close()  # the consumer holds the pipe now: the producer sees it close if the consumer dies

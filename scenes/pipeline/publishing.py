@@ -78,8 +78,10 @@ def publish_clip(mp4: Path, dest: Path, gif: bool = False, webm: bool = False) -
     return written
 
 
-def place_slides(stored: Path, slides: Path) -> None:
-    """Copy one stored slides folder (a worker's) into the deck's folder, its paths made the deck's."""
+def place_slides(stored: Path, slides: Path, named: Path | None = None) -> None:
+    """Copy one stored slides folder (a worker's) into ``slides``, its paths made ``named``'s (default: the
+    folder's own). A deck or words file already there, from an earlier chunk of the same scene, is extended:
+    this folder's slides and words come after its own."""
     root = (stored / "root.txt").read_text()
     for path in stored.rglob("*"):
         rel = path.relative_to(stored)
@@ -87,10 +89,20 @@ def place_slides(stored: Path, slides: Path) -> None:
             continue
         dest = slides / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix == ".json":
-            dest.write_text(path.read_text(encoding="utf-8").replace(root, str(slides)), encoding="utf-8")
-        else:
+        if path.suffix != ".json":
+            if dest.exists():  # each movie is one chunk's: its name is its animations'
+                raise RuntimeError(f"{rel} is in two of the slides folders placed in {slides}")
             shutil.copyfile(path, dest)
+            continue
+        text = path.read_text(encoding="utf-8").replace(root, str(named or slides))
+        if dest.exists():
+            data, more = json.loads(dest.read_text(encoding="utf-8")), json.loads(text)
+            if rel.name.endswith(".audio.json"):
+                data += more
+            else:
+                data["slides"] += more["slides"]
+            text = json.dumps(data, indent=2)
+        dest.write_text(text, encoding="utf-8")
 
 
 def join_slides(parts: list[Path], dest: Path) -> None:
@@ -99,29 +111,8 @@ def join_slides(parts: list[Path], dest: Path) -> None:
     ``dest`` and renamed into place: a folder with ``root.txt`` is complete."""
     tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".join-"))
     try:
-        decks: dict[str, dict] = {}
         for part in parts:
-            root = (part / "root.txt").read_text()
-            for path in sorted(part.rglob("*")):
-                rel = path.relative_to(part)
-                if path.is_dir() or rel.as_posix() == "root.txt":
-                    continue
-                if path.suffix != ".json":
-                    if (tmp / rel).exists():  # each movie is one chunk's: its name is its animations'
-                        raise RuntimeError(f"two chunks of {dest.name} wrote {rel}")
-                    (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(path, tmp / rel)
-                    continue
-                data = json.loads(path.read_text(encoding="utf-8").replace(root, str(dest)))
-                name = rel.as_posix()
-                if name.endswith(".audio.json"):
-                    decks[name] = decks.get(name, []) + data
-                elif name in decks:
-                    decks[name]["slides"] += data["slides"]
-                else:
-                    decks[name] = data
-        for name, data in decks.items():
-            (tmp / name).write_text(json.dumps(data, indent=2), encoding="utf-8")
+            place_slides(part, tmp, named=dest)
         (tmp / "root.txt").write_text(str(dest))
         if dest.exists():
             shutil.rmtree(dest)
