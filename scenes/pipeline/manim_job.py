@@ -59,6 +59,28 @@ def work_root(preferred: str | None) -> Path:
     raise RenderFailed("no writable folder for Manim's working files on this worker")
 
 
+def render_environ(env: dict, base: dict | None = None) -> dict:
+    """The environment a Manim child runs in: the worker's own, less what Dask's nanny set for the worker's memory,
+    plus the job's ``env``.
+
+    A Dask worker starts with ``MALLOC_TRIM_THRESHOLD_=65536`` (``distributed.nanny.pre-spawn-environ``) so that
+    it hands freed memory back at once. Inherited by a render it also turns off glibc's sliding mmap threshold:
+    every frame-sized buffer is mapped and zeroed anew. Measured on this machine, the 1080p60 short saddle clip's
+    Manim job: 42.8 s with it, 34.6 s without (system time 16.2 s against 5.3 s); the 480p draft 19.4 s against
+    17.2-18.0 s. The thread counts Dask sets (one BLAS thread) are kept: two renders share two cores.
+    """
+    base = dict(os.environ if base is None else base)
+    try:
+        import dask
+
+        for name, value in (dask.config.get("distributed.nanny.pre-spawn-environ", None) or {}).items():
+            if name.startswith("MALLOC_") and base.get(name) == str(value):
+                del base[name]
+    except ImportError:  # pragma: no cover - dask is a dependency of the farm
+        pass
+    return {**base, "PYTHONUNBUFFERED": "1", **env}
+
+
 def run_manim(file: Path, scene: str, quality: str, work: Path, env: dict, log: Path, *,
               disable_caching: bool = False, timeout: float | None = None, stop=None, progress=None) -> float:
     """Manim's CLI on one scene in its own media folder; returns seconds. ``stop()`` true ends it early."""
@@ -69,7 +91,7 @@ def run_manim(file: Path, scene: str, quality: str, work: Path, env: dict, log: 
     start = time.monotonic()
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as fh:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1", **env), stdout=fh,
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=render_environ(env), stdout=fh,
                                 stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         try:
             while True:
