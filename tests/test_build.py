@@ -50,6 +50,8 @@ text = "It moves down the slope, one step at a time."
 text = "It ends at {adam.final}, near the bottom."
 """
 MIN_PSNR = 35.0  # dB, every frame: see frames_match
+# x264 at qp 0 (``manim_patches.LOSSLESS_ENV``): the movie holds the frames Manim drew, bit for bit
+LOSSLESS = {**os.environ, "OPTVIZ_LOSSLESS": "1"}
 
 
 def frames(path: Path) -> list[np.ndarray]:
@@ -57,10 +59,18 @@ def frames(path: Path) -> list[np.ndarray]:
         return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
 
 
+def frame_differences(a: Path, b: Path) -> list[tuple[int, int]]:
+    """(frame, largest difference of a colour value) for each frame in which two movies differ."""
+    fa, fb = frames(a), frames(b)
+    assert len(fa) == len(fb), f"{a.name}: {len(fa)} frames, {b.name}: {len(fb)}"
+    return [(k, int(d)) for k, (x, y) in enumerate(zip(fa, fb))
+            if (d := np.abs(x.astype(int) - y.astype(int)).max())]
+
+
 def frames_match(a: Path, b: Path) -> float:
-    """The same frames, to x264's noise: the worst frame's PSNR (inf when identical). Two one-process
-    renders of one scene can differ by a few levels in some blocks (the encoder amplifies the drawing's
-    last-bit differences), so the bound is a PSNR, not equality."""
+    """The worst frame's PSNR (inf when identical). Encoded with loss, the same drawn frames differ by
+    x264's noise when a chunk's encode starts where the whole render's does not, so lossy movies are
+    held to a PSNR; movies rendered ``LOSSLESS`` are held to equality."""
     fa, fb = frames(a), frames(b)
     assert len(fa) == len(fb), f"{a.name}: {len(fa)} frames, {b.name}: {len(fb)}"
     worst = float("inf")
@@ -133,9 +143,11 @@ def test_the_course_page_opens_offline_and_every_link_resolves(course):
 
 @pytest.fixture(scope="module")
 def whole(tmp_path_factory):
-    """The saddle's short cut rendered by Manim in one process (``--split 1``): the reference for the joins."""
+    """The saddle's short cut rendered by Manim in one process (``--split 1``), losslessly: the reference for
+    the joins."""
     base = tmp_path_factory.mktemp("whole")
-    r = optviz("render", "saddle", "--short", "--split", "1", "-o", base / "out", "--media-dir", base / "media")
+    r = optviz("render", "saddle", "--short", "--split", "1", "-o", base / "out", "--media-dir", base / "media",
+               env=LOSSLESS)
     assert r.returncode == 0, r.stderr[-2000:]
     return base / "out" / "saddle-480p15-short.mp4", base / "media"
 
@@ -197,7 +209,7 @@ def test_a_segment_cut_inside_a_beat_equals_its_one_process_render(whole, tmp_pa
     store.mkdir(parents=True)
     (store / costs.name).write_text(json.dumps({"plays": plays}))
     r = optviz("render", "saddle", "--short", "--split", "2", "-j", "2", "-o", tmp_path / "out",
-               "--media-dir", tmp_path / "media")
+               "--media-dir", tmp_path / "media", env=LOSSLESS)
     assert r.returncode == 0, r.stderr[-2000:]
     metas = sorted((json.loads(p.read_text()) for p in (store / "chunks").glob("*.chunk.json")),
                    key=lambda m: m["first"])
@@ -206,7 +218,15 @@ def test_a_segment_cut_inside_a_beat_equals_its_one_process_render(whole, tmp_pa
     spoken = json.loads(next((media / "segments").glob("saddle-lecture-*.words.json")).read_text())["cues"]
     assert any(c["words"][0]["start"] < cut < c["words"][-1]["end"] for c in spoken)  # in the middle of words
     split = tmp_path / "out" / one.name
-    assert frames_match(one, split) >= MIN_PSNR
+    # the same pixels: a chunk that skips the segment's camera turns ends each with the trail the whole render
+    # drew (a trail's hidden part is tested with the camera's angles now, not the last drawn frame's: before,
+    # a trail's end showed drawn over a hill in one render and hidden in the other, 48 px 163 levels apart).
+    # Only the second chunk's first frame may differ, by the 8-bit rounding of a still leaf the whole render
+    # pastes where the chunk, with nothing drawn before, draws it (``layers.LayerCache``; measured: 4 levels
+    # at one pixel, 1 at most others, after 4:2:0 chroma)
+    first = round(cut * 15)
+    differences = frame_differences(one, split)
+    assert all(k == first and d <= 8 for k, d in differences), differences
     assert_same_captions(one, split)
     # the joined movie's sound (a farm job's: the WAV beside its picture, which publishing encodes once)
     # is the whole render's mix, sample for sample: a word said across the cut is whole, and no chunk's

@@ -158,7 +158,7 @@ def test_a_path_tests_only_its_new_samples_while_the_camera_holds_and_all_when_i
         def __init__(self, theta):
             self.theta = theta
 
-        def get_rotation_matrix(self):  # its last row points at the eye: low on the -y side, turned by theta
+        def generate_rotation_matrix(self):  # its last row points at the eye: low on the -y side, turned by theta
             d = np.array([np.sin(self.theta), -np.cos(self.theta), 0.015])
             d /= np.linalg.norm(d)
             right = np.cross([0.0, 0.0, 1.0], d)
@@ -183,7 +183,7 @@ def test_a_path_tests_only_its_new_samples_while_the_camera_holds_and_all_when_i
         i = int(np.floor(path.head_index()))
         pts = np.vstack([path.dense[: i + 1], path.dense[i + 1:i + 2]])  # the samples and one more point
         got = path._hidden(pts, i + 1)
-        rot = camera.get_rotation_matrix()
+        rot = camera.generate_rotation_matrix()
         eye = rot.T @ np.array([0.0, 0.0, 20.0])
         assert np.array_equal(got, real(saddle, pts, eye))
         seen.update(got.tolist())
@@ -192,3 +192,29 @@ def test_a_path_tests_only_its_new_samples_while_the_camera_holds_and_all_when_i
         elif k > 0:
             assert sum(tested) <= SAMPLES_PER_STEP * path.max_step / 40 + 3  # a frame's new samples, not the path
     assert seen == {True, False}  # the test sees both kinds of points
+
+
+def test_a_path_hides_behind_the_hills_seen_from_where_the_camera_is_now(saddle):
+    """A turn sets the camera's angles between the frames Manim draws, and Manim renews its rotation matrix
+    only when it draws one. A trail tested with that matrix had the last drawn frame's hidden parts: a frame
+    behind in a turn, and in a chunk that skipped the turn (drawing nothing) those of an earlier view, so
+    the chunk's trail came out split unlike the whole render's (48 px, 163 levels apart)."""
+    from manim import DEGREES, ThreeDCamera, ValueTracker
+
+    from scenes.toolkit.race import RacePath
+
+    camera, step = ThreeDCamera(), ValueTracker(0)
+    path = RacePath(saddle, Racer(optmath.trajectory("saddle", "sgd", (1.0, 0.05), 30, lr=0.1), "#ffffff"),
+                    step, camera)
+    step.set_value(path.max_step)
+    hidden = []
+    for theta in (-90, 90, -45):  # low from the -y side (the ridge hides the far part), from +y (nothing hidden)
+        camera.set_phi(75 * DEGREES)
+        camera.set_theta(theta * DEGREES)  # set, as a turn's updater does: no frame drawn yet
+        got = path._hidden(path.dense, len(path.dense))
+        camera.reset_rotation_matrix()  # what drawing the frame does
+        eye = np.asarray(camera.frame_center, float) + camera.get_rotation_matrix().T @ np.array(
+            [0.0, 0.0, camera.get_focal_distance()])
+        assert np.array_equal(got, saddle.hidden(path.dense, eye)), theta
+        hidden.append(int(got.sum()))
+    assert hidden[0] > 0 and hidden[1] == 0 and hidden[2] != hidden[0]  # each view hides different samples

@@ -447,8 +447,11 @@ class FormatScene(VoiceoverScene, ThreeDScene):
             self.set_camera_orientation(phi=a["phi"], theta=a["theta"], zoom=lerp(a["zoom"], b["zoom"], t),
                                         frame_center=lerp(np.asarray(a["frame_center"]), np.asarray(b["frame_center"]), t))
 
+        # the camera is set before any other updater runs (the scene updates its mobjects in order), so a
+        # race's trail tests what a hill hides with the camera of the frame it is drawn in, not the frame
+        # before's; and a skipped turn (one update, at its end) leaves the trail of the turn's last view
         driver = ValueTracker(0.0).add_updater(lambda m: frame_at(u.get_value()))
-        self.add(driver)
+        self.bring_to_back(driver)
         self.turning = True
         try:
             self.play(u.animate(rate_func=smooth).set_value(1.0), *added_anims, run_time=run_time)

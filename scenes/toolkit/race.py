@@ -134,7 +134,10 @@ class RacePath(VGroup):
         which grew with the path: a tenth of a race frame's time)."""
         if self.camera is None:
             return np.zeros(len(pts), bool)
-        rot = self.camera.get_rotation_matrix()
+        # the matrix of the camera's angles now: ``get_rotation_matrix`` is the one of the last frame drawn
+        # (Manim renews it when it captures one), a frame behind in a turn, and in a chunk that skips a turn
+        # it is whatever frame was drawn last: the trail's split came out different from the whole render's
+        rot = self.camera.generate_rotation_matrix()
         eye = np.asarray(self.camera.frame_center, float) + rot.T @ np.array([0.0, 0.0, self.camera.get_focal_distance()])
         key, flags = getattr(self, "_hidden_flags", (None, None))
         if key != eye.tobytes():
