@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 import time
 import uuid
@@ -24,6 +25,29 @@ from dataclasses import dataclass, field
 RETRIES = 2  # a job whose worker died runs again elsewhere, twice at most
 # wall seconds per second of video on one core, before any job has finished (measured on this machine)
 PRIOR_FACTOR = {"l": 0.7, "m": 1.6, "h": 3.5, "p": 6.0, "k": 12.0}
+
+
+def _answers(address: str) -> None:
+    """Raise at once when a TCP scheduler address refuses the connection, or names no host.
+
+    Dask's connect retries a refused port until its timeout (20 s) before giving up, so a mistyped port
+    kept the user waiting 20 s for the one-line error. A host that does not answer at all (a firewall,
+    a cluster still starting) is left to Dask's own timeout."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        host, port = parse_host_port(location, default_port=8786)
+    except ValueError:
+        return  # Dask says what is wrong with it
+    if scheme != "tcp":
+        return
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except (ConnectionRefusedError, socket.gaierror):
+        raise
+    except OSError:
+        return
 
 
 def _mmss(seconds: float) -> str:
@@ -59,6 +83,7 @@ class Engine:
             logging.getLogger(name).setLevel(quiet)
         if self.scheduler:
             try:
+                _answers(self.scheduler)
                 self.client = Client(self.scheduler, timeout="20s")
             except OSError as exc:
                 raise ConnectionError(f"--scheduler {self.scheduler}: no Dask scheduler answers there ({exc})") from None
