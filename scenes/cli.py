@@ -6,6 +6,7 @@
     optviz render bowl --format social --gif     # a 9:16 clip with captions burned in, and a GIF
     optviz new my_shot.toml                      # a commented shot file to edit
     optviz render my_shot.toml -f social         # your own shot, in any format
+    optviz render my_shot.toml -f lecture,social,talk   # in every format at once, on both cores
     optviz race --surface rosenbrock --optimizers sgd,adam --set adam.lr=0.01 --start -1.5 2 --steps 300
     optviz claims bowl                           # every claim the bowl's narration makes, with its numbers
 
@@ -13,8 +14,8 @@ Each segment is rendered by Manim's own CLI in a subprocess (so ``manim
 render scenes/segments/saddle.py SaddleSegment`` is exactly what runs), then
 finished for posting (``scenes.publish``: loudness, fast start, captions) into
 the output directory under a temporary name and renamed when complete, with
-the trajectories it shows beside it (``scenes.data_files``). The last line
-printed is the path of the main file written.
+the trajectories it shows beside it (``scenes.data_files``). The last lines
+printed are the paths of the main files written, one per product.
 """
 
 from __future__ import annotations
@@ -195,7 +196,7 @@ def _mmss(seconds: float) -> str:
     return f"{m}:{s:02d}"
 
 
-def cmd_render(args) -> Path:
+def cmd_render(args) -> list[Path]:
     if args.target.endswith(".toml") or os.sep in args.target:
         target = shot_target(Path(args.target))
         return render(args, target.name, [target])
@@ -320,10 +321,19 @@ def run_requests(requests: list[Request]) -> list[Path]:
         raise UsageError(str(exc)) from None
 
 
-def render(args, stem: str, targets: list, lecture: bool = False) -> Path:
-    """Render segments or shots in ``args.format`` and publish them as ``out/<stem>-...``: one video,
-    the lecture (parts joined, with chapters), a clip per part, or a talk deck; the data beside it."""
-    fmt = _choice("format", args.format, RENDERED_FORMATS)
+def _formats(value: str) -> tuple[str, ...]:
+    """``-f social`` or several at once, ``-f lecture,social,talk``: one job graph, so both cores draw."""
+    names = [v.strip() for v in value.split(",")]
+    if "" in names:
+        raise UsageError(f"--format {value!r}: give formats separated by commas, e.g. lecture,social,talk")
+    return tuple(dict.fromkeys(_choice("format", name, RENDERED_FORMATS) for name in names))
+
+
+def render(args, stem: str, targets: list, lecture: bool = False) -> list[Path]:
+    """Render segments or shots in each of ``args.format``'s formats and publish them as ``out/<stem>-...``:
+    one video, the lecture (parts joined, with chapters), a clip per part, or a talk deck; the data beside it.
+    Returns each product's main file, in the order of the formats."""
+    formats = _formats(args.format)
     quality = _choice("quality", args.quality, QUALITIES)
     lang = _choice("language", args.lang, LANGS)
     if args.voice is not None:
@@ -331,9 +341,9 @@ def render(args, stem: str, targets: list, lecture: bool = False) -> Path:
     workers = _workers(args)
     out_dir, media_dir = _output_dirs(args)
     os.environ[LANG_ENV] = lang  # for this process's descriptions
-    req = Request(targets, stem, lecture, (fmt,), (lang,), quality, args.voice, args.short, args.gif, args.webm,
+    req = Request(targets, stem, lecture, formats, (lang,), quality, args.voice, args.short, args.gif, args.webm,
                   args.disable_caching, out_dir, media_dir, args.scheduler, workers, split=_split(args))
-    return run_requests([req])[-1]
+    return run_requests([req])
 
 
 def cmd_build(args) -> Path:
@@ -382,7 +392,7 @@ def cmd_new(args) -> Path:
     return dest
 
 
-def cmd_race(args) -> Path:
+def cmd_race(args) -> list[Path]:
     """A shot from options: checked like a file, written as JSON for the Manim process, rendered."""
     import json
 
@@ -446,7 +456,8 @@ def stop_renders() -> None:
 def add_output_options(r) -> None:
     r.add_argument("-f", "--format", default="lecture",
                    help="lecture (16:9, default), social (9:16 clip under a minute, captions burned in) or "
-                        "talk (a manim-slides deck: one offline HTML with speaker notes, and a PDF)")
+                        "talk (a manim-slides deck: one offline HTML with speaker notes, and a PDF); several "
+                        "separated by commas (lecture,social,talk) render together on the cluster")
     r.add_argument("--gif", action="store_true", help="social: also an optimised GIF (<= 540 px, 15 fps, < 15 MB)")
     r.add_argument("--webm", action="store_true", help="social: also a VP9 + Opus WebM")
     r.add_argument("-q", "--quality", default="l", help="l|m|h|p|k as in manim (default l = 480p15)")
@@ -562,8 +573,8 @@ def main(argv=None) -> int:
     except RuntimeError as exc:
         print(f"optviz: error: {exc}", file=sys.stderr)
         return 1
-    if isinstance(result, Path):
-        print(result)
+    for path in [result] if isinstance(result, Path) else result if isinstance(result, list) else []:
+        print(path)  # each product's main file, one a line: the last line is the last format's
     return 0
 
 

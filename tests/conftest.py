@@ -20,6 +20,8 @@ def pytest_addoption(parser):
                      help="show a failing key frame next to its control frame")
 
 
+from pathlib import Path  # noqa: E402
+
 import pytest  # noqa: E402
 
 
@@ -39,3 +41,60 @@ def portrait_frames(monkeypatch):
         return cfg
 
     monkeypatch.setattr(frames_comparison, "_config_test", portrait)
+
+
+@pytest.fixture(scope="session")
+def chinese_lecture(tmp_path_factory):
+    """The whole lecture in Mandarin, short cut, voiced, at 480p: ``(media dir, published MP4)``.
+
+    Rendered once for the session (eight segments: the suite's largest render) and read by the tests of every
+    segment's movie, the lecture's joins and chapters (``test_render``) and of its Chinese words
+    (``test_chinese_render``). The English text of every segment is rendered by the clip and deck lectures."""
+    from helpers import optviz
+
+    base = tmp_path_factory.mktemp("zh")
+    r = optviz("render", "lecture", "--lang", "zh", "--short", "-o", base / "out", "--media-dir", base / "media")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return base / "media", Path(r.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def talk_lecture(tmp_path_factory):
+    """The whole lecture as one talk deck, short cut, 480p: ``(optviz's result, its folder)``, with ``out`` and
+    ``media`` inside. Rendered once for the session: the deck's structure is tested on it (``test_talk_lecture``),
+    and the saddle's deck alone is published from its stored slides (``test_talk``)."""
+    from helpers import optviz
+
+    base = tmp_path_factory.mktemp("talk-lecture")
+    r = optviz("render", "lecture", "--format", "talk", "--short", "-o", base / "out", "--media-dir", base / "media")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return r, base
+
+
+COURSE = """
+title = "Two segments, tested"
+targets = ["saddle", "stability"]
+formats = ["lecture", "social"]
+langs = ["en", "zh"]
+quality = "l"
+short = true
+"""
+
+
+@pytest.fixture(scope="session")
+def course(tmp_path_factory):
+    """``optviz build`` of a short course (two segments, video and clip, English and Mandarin) in two chunks a
+    segment on two workers: ``(folder, optviz's result, seconds)``. Its build is tested in ``test_build``; its
+    published saddle and Chinese clip also serve the tests of loudness (``test_render``) and of burned-in
+    Chinese (``test_chinese_render``), which would otherwise render the same again."""
+    import time
+
+    from helpers import optviz
+
+    base = tmp_path_factory.mktemp("course")
+    (base / "course.toml").write_text(COURSE)
+    t = time.monotonic()
+    r = optviz("build", base / "course.toml", "--split", "2", "-j", "2", "-o", base / "out",
+               "--media-dir", base / "media")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return base, r, time.monotonic() - t

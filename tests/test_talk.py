@@ -29,8 +29,8 @@ def _expected_notes(name: str) -> list[str]:
         f"\n\n[{c.key}] {c.words} (not checked: a preview cut)" for c in b.claims) for b in d.beats_for(TALK)]
 
 
-def _deck(slides_root: Path, scene: str) -> dict:
-    (found,) = slides_root.glob(f"talk-*/slides/{scene}.json")
+def _deck(slides_root: Path, scene: str, stem: str = "saddle") -> dict:
+    (found,) = slides_root.glob(f"talk-{stem}-*/slides/{scene}.json")
     return json.loads(found.read_text())
 
 
@@ -39,11 +39,15 @@ def _plain(markdown: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def saddle_deck(tmp_path_factory):
-    base = tmp_path_factory.mktemp("talk")
+def saddle_deck(talk_lecture):
+    """The saddle's deck published alone from the slides the talk lecture rendered (one process drew them: a short
+    deck is one chunk at 480p) in the same media folder: nothing is drawn again."""
+    lecture, base = talk_lecture
+    assert "[saddle talk en] rendered in" in lecture.stdout  # one process, not chunks
     r = _optviz("render", "saddle", "--format", "talk", "--short", "-o", str(base / "out"), "--media-dir",
                 str(base / "media"))
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "0 job(s) to render" in r.stdout
     html = Path(r.stdout.strip().splitlines()[-1])
     assert html == base / "out" / "saddle-talk.html"
     return base, html

@@ -5,20 +5,17 @@ from pathlib import Path
 
 import pytest
 
-from helpers import optviz
 from scenes.description import TALK
 from scenes.segments import SEGMENTS
 
 pytestmark = pytest.mark.render
 
 
-def test_lecture_deck_has_a_title_and_every_segment(tmp_path):
-    r = optviz("render", "lecture", "--format", "talk", "--short", "-o", tmp_path / "out", "--media-dir",
-               tmp_path / "media")
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+def test_lecture_deck_has_a_title_and_every_segment(talk_lecture):
+    r, tmp_path = talk_lecture  # rendered once for the session (conftest)
     html = Path(r.stdout.strip().splitlines()[-1])
     assert html == tmp_path / "out" / "lecture-talk.html" and html.with_suffix(".pdf").exists()
-    (slides,) = (tmp_path / "media").glob("talk-*/slides")
+    (slides,) = (tmp_path / "media").glob("talk-lecture-*/slides")
     title = json.loads((slides / "LectureTitle.json").read_text())["slides"]
     assert len(title) == 1 and all(s.title in title[0]["notes"] for s in SEGMENTS.values())
     total = len(title)
