@@ -69,6 +69,19 @@ def test_encoder_queue_is_bounded_by_manim_cfg():
         assert getattr(config, key) == value, key
 
 
+def test_manim_asks_nothing_of_the_network_after_a_render():
+    """Manim's CLI fetches pypi.org's page for manim after every render (to say a newer version exists, up to a
+    10-s timeout) unless its config says not to. Every job runs Manim from the project's root, with its manim.cfg."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    r = subprocess.run([sys.executable, "-c", "from manim import config; print(config.notify_outdated_version)"],
+                       cwd=root, capture_output=True, text=True, check=True)
+    assert r.stdout.strip() == "False"
+
+
 def test_svg_paths_read_their_source_only_while_made_and_forget_it_after():
     """``forget_svg_sources`` drops ``path_obj`` after ``__init__``: Manim must still set it there and
     read it only in ``handle_commands`` (called from ``__init__``), or the glyphs would lose their shape."""

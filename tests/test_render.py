@@ -99,6 +99,8 @@ def test_a_silent_segment_has_captions_and_no_sound(tmp_path):
     assert info.duration == pytest.approx(probe(rendered_movie(tmp_path / "media", seg, "lecture", "l", "none",
                                                                short=True)).duration, abs=0.05)
     _check_captions(main.with_suffix(".srt"), info.duration, at_least=len(seg.describe(short=True).beats_for("lecture")))
+    (log,) = (tmp_path / "media" / "logs").glob("stability-*.log")
+    assert "Played" in log.read_text() and "You are using manim version" not in log.read_text()  # no pypi.org
 
 
 def test_plain_manim_cli_renders_a_narrated_segment(tmp_path):

@@ -44,12 +44,12 @@ def saddle_deck(talk_lecture):
     deck is one chunk at 480p) in the same media folder: nothing is drawn again."""
     lecture, base = talk_lecture
     assert "[saddle talk en] rendered in" in lecture.stdout  # one process, not chunks
-    r = _optviz("render", "saddle", "--format", "talk", "--short", "-o", str(base / "out"), "--media-dir",
+    r = _optviz("render", "saddle", "--format", "talk", "--short", "-o", str(base / "saddle-out"), "--media-dir",
                 str(base / "media"))
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "0 job(s) to render" in r.stdout
     html = Path(r.stdout.strip().splitlines()[-1])
-    assert html == base / "out" / "saddle-talk.html"
+    assert html == base / "saddle-out" / "saddle-talk.html"
     return base, html
 
 
