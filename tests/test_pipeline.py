@@ -141,6 +141,7 @@ def test_no_scheduler_at_the_address_is_one_line(tmp_path):
                "-o", tmp_path / "out", "--media-dir", tmp_path / "media", timeout=120)
     assert r.returncode == 2 and "--scheduler tcp://127.0.0.1:9: no Dask scheduler answers there" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "media").exists()  # nothing written, not even folders
 
 
 def test_a_chunk_plan_balances_measured_drawing_cost():

@@ -246,13 +246,14 @@ def run(requests: Request | list[Request], say=print) -> list[Path]:
     reqs = [requests] if isinstance(requests, Request) else list(requests)
     first = reqs[0]
     out_dir, media_dir = Path(first.out_dir).resolve(), Path(first.media_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (media_dir / "logs").mkdir(parents=True, exist_ok=True)
-    store = Store(media_dir)
     for req in reqs:
         for lang in req.langs:
             check_descriptions(req.targets, req.short, lang)  # a false sentence stops here, before any frame
     with Engine(first.scheduler, first.workers, say=say) as engine:
+        # folders only once there is a cluster to fill them: a scheduler that does not answer leaves nothing
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (media_dir / "logs").mkdir(parents=True, exist_ok=True)
+        store = Store(media_dir)
         planned = [(req, product) for req in reqs for product in plan(req, engine.worker_count())]
         wanted: dict[str, Job] = {}
         parts = 0
