@@ -15,7 +15,8 @@ render scenes/segments/saddle.py SaddleSegment`` is exactly what runs), then
 finished for posting (``scenes.publish``: loudness, fast start, captions) into
 the output directory under a temporary name and renamed when complete, with
 the trajectories it shows beside it (``scenes.data_files``). The last lines
-printed are the paths of the main files written, one per product.
+printed are the paths of the main files written (a video, a deck, or a clip per
+segment), in the order of the formats asked for: the last line is the last one.
 """
 
 from __future__ import annotations
@@ -332,7 +333,7 @@ def _formats(value: str) -> tuple[str, ...]:
 def render(args, stem: str, targets: list, lecture: bool = False) -> list[Path]:
     """Render segments or shots in each of ``args.format``'s formats and publish them as ``out/<stem>-...``:
     one video, the lecture (parts joined, with chapters), a clip per part, or a talk deck; the data beside it.
-    Returns each product's main file, in the order of the formats."""
+    Returns the main files written (a clip per part for ``social``), in the order of the formats."""
     formats = _formats(args.format)
     quality = _choice("quality", args.quality, QUALITIES)
     lang = _choice("language", args.lang, LANGS)

@@ -124,12 +124,30 @@ class Script:
 
 
 def shorten(text: str, words: int = 6) -> str:
-    """The first words of a cue: the test/preview cut (in Chinese, its first dozen characters)."""
+    """The first words of a cue: the test/preview cut (in Chinese, its first dozen characters, carried on to the
+    end of the word the twelfth falls in: 沿x方向, not 沿x方)."""
     if language.current() == "zh":
         from scenes.publish import join_tokens
 
         parts = language.tokens(text, "zh")
-        n = 2 * words
-        return join_tokens(parts[:n]).rstrip("，；：,;:") + ("。" if len(parts) > n else "")
+        n = _whole_words(text, parts, 2 * words)
+        cut = join_tokens(parts[:n]).rstrip("，；：,;:")
+        return cut + ("。" if len(parts) > n and not cut.endswith(("。", "？", "！")) else "")
     parts = text.split()
     return " ".join(parts[:words]).rstrip(",;:") + ("." if len(parts) > words else "")
+
+
+def _whole_words(text: str, units: list[str], n: int) -> int:
+    """How many of a Chinese text's caption ``units`` (``language.tokens``) to keep so that at least ``n`` are
+    kept and the cut falls between two of jieba's words (``language.zh_words``), never inside one."""
+    ends, at = set(), 0
+    for word in language.zh_words(text):
+        at += len(word)
+        ends.add(at)
+    at = 0
+    for k, unit in enumerate(units):
+        at = text.index(unit[-1], text.index(unit[0], at)) + 1 if len(unit) > 1 else text.index(unit, at) + 1
+        if k + 1 >= n and at in ends:
+            return k + 1
+    return len(units)
+

@@ -58,6 +58,16 @@ def test_shorten_keeps_the_first_words():
     assert shorten("short cue") == "short cue"
 
 
+def test_a_short_chinese_cue_ends_between_two_words():
+    """A dozen characters, carried on to the end of the word the twelfth falls in (jieba's words)."""
+    from scenes import language
+
+    with language.using("zh"):
+        assert shorten("为什么会停住？沿x方向的曲率是正的。") == "为什么会停住？沿x方向的曲率。"  # not 的曲。
+        assert shorten("接下来看自适应学习率的方法。然后再看。") == "接下来看自适应学习率的方法。"  # not 的方。 nor 。。
+        assert shorten("短句。") == "短句。"
+
+
 def test_silent_voice_lasts_the_reading_time(tmp_path):
     service = SilentService(cache_dir=str(tmp_path))
     data = service.generate_from_text(" ".join(["word"] * 26))
