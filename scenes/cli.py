@@ -574,8 +574,8 @@ def main(argv=None) -> int:
     except RuntimeError as exc:
         print(f"optviz: error: {exc}", file=sys.stderr)
         return 1
-    for path in [result] if isinstance(result, Path) else result if isinstance(result, list) else []:
-        print(path)  # each product's main file, one a line: the last line is the last format's
+    for path in [result] if isinstance(result, Path) else result or []:
+        print(path)  # each file written, one a line: the last line is the last format's
     return 0
 
 

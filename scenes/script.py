@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import string
 import tomllib
+from itertools import accumulate
 from pathlib import Path
 
 from scenes import language
@@ -139,15 +140,13 @@ def shorten(text: str, words: int = 6) -> str:
 
 def _whole_words(text: str, units: list[str], n: int) -> int:
     """How many of a Chinese text's caption ``units`` (``language.tokens``) to keep so that at least ``n`` are
-    kept and the cut falls between two of jieba's words (``language.zh_words``), never inside one."""
-    ends, at = set(), 0
-    for word in language.zh_words(text):
-        at += len(word)
-        ends.add(at)
-    at = 0
+    kept and the cut falls between two of jieba's words (``language.zh_words``), never inside one.
+
+    Both cut the same characters (every one but spaces, in order), so a cut is a count of them."""
+    ends = set(accumulate(len("".join(word.split())) for word in language.zh_words(text)))
+    kept = 0
     for k, unit in enumerate(units):
-        at = text.index(unit[-1], text.index(unit[0], at)) + 1 if len(unit) > 1 else text.index(unit, at) + 1
-        if k + 1 >= n and at in ends:
+        kept += len(unit)
+        if k + 1 >= n and kept in ends:
             return k + 1
     return len(units)
-

@@ -24,6 +24,8 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+from helpers import optviz  # noqa: E402
+
 
 @pytest.fixture
 def portrait_frames(monkeypatch):
@@ -50,8 +52,6 @@ def chinese_lecture(tmp_path_factory):
     Rendered once for the session (eight segments: the suite's largest render) and read by the tests of every
     segment's movie, the lecture's joins and chapters (``test_render``) and of its Chinese words
     (``test_chinese_render``). The English text of every segment is rendered by the clip and deck lectures."""
-    from helpers import optviz
-
     base = tmp_path_factory.mktemp("zh")
     r = optviz("render", "lecture", "--lang", "zh", "--short", "-o", base / "out", "--media-dir", base / "media")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
@@ -63,8 +63,6 @@ def talk_lecture(tmp_path_factory):
     """The whole lecture as one talk deck, short cut, 480p: ``(optviz's result, its folder)``, with ``out`` and
     ``media`` inside. Rendered once for the session: the deck's structure is tested on it (``test_talk_lecture``),
     and the saddle's deck alone is published from its stored slides (``test_talk``)."""
-    from helpers import optviz
-
     base = tmp_path_factory.mktemp("talk-lecture")
     r = optviz("render", "lecture", "--format", "talk", "--short", "-o", base / "out", "--media-dir", base / "media")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
@@ -88,8 +86,6 @@ def course(tmp_path_factory):
     published saddle and Chinese clip also serve the tests of loudness (``test_render``) and of burned-in
     Chinese (``test_chinese_render``), which would otherwise render the same again."""
     import time
-
-    from helpers import optviz
 
     base = tmp_path_factory.mktemp("course")
     (base / "course.toml").write_text(COURSE)

@@ -66,6 +66,8 @@ def test_a_short_chinese_cue_ends_between_two_words():
         assert shorten("为什么会停住？沿x方向的曲率是正的。") == "为什么会停住？沿x方向的曲率。"  # not 的曲。
         assert shorten("接下来看自适应学习率的方法。然后再看。") == "接下来看自适应学习率的方法。"  # not 的方。 nor 。。
         assert shorten("短句。") == "短句。"
+        # a Latin word is one unit: the cut is counted at its end (not at its first "p")
+        assert shorten("先看通常的比法：SGD、动量法、RMSprop和Adam从(-1.5, 0.5)出发。") == "先看通常的比法：SGD、动量法、RMSprop。"
 
 
 def test_silent_voice_lasts_the_reading_time(tmp_path):

@@ -29,8 +29,9 @@ def _expected_notes(name: str) -> list[str]:
         f"\n\n[{c.key}] {c.words} (not checked: a preview cut)" for c in b.claims) for b in d.beats_for(TALK)]
 
 
-def _deck(slides_root: Path, scene: str, stem: str = "saddle") -> dict:
-    (found,) = slides_root.glob(f"talk-{stem}-*/slides/{scene}.json")
+def _deck(slides_root: Path, scene: str) -> dict:
+    """The saddle deck's slides (its own folder: the talk lecture's, beside it, holds the same scene too)."""
+    (found,) = slides_root.glob(f"talk-saddle-*/slides/{scene}.json")
     return json.loads(found.read_text())
 
 
