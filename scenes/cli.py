@@ -309,10 +309,10 @@ def check_request(req: Request) -> None:
             checked_descriptions(req.targets, req.short)  # a false sentence stops here, before any frame is drawn
 
 
-def run_requests(requests: list[Request]) -> list[Path]:
+def run_requests(requests: list[Request], checked: bool = False) -> list[Path]:
     from scenes.pipeline import build
 
-    for req in requests:
+    for req in [] if checked else requests:
         check_request(req)
     try:
         return build.run(requests, say=_say)
@@ -334,6 +334,11 @@ def render(args, stem: str, targets: list, lecture: bool = False) -> list[Path]:
     """Render segments or shots in each of ``args.format``'s formats and publish them as ``out/<stem>-...``:
     one video, the lecture (parts joined, with chapters), a clip per part, or a talk deck; the data beside it.
     Returns the main files written (a clip per part for ``social``), in the order of the formats."""
+    return run_requests([_request(args, stem, targets, lecture)])
+
+
+def _request(args, stem: str, targets: list, lecture: bool = False) -> Request:
+    """The render options checked (one line and exit 2 for a bad one) and gathered; nothing is written."""
     formats = _formats(args.format)
     quality = _choice("quality", args.quality, QUALITIES)
     lang = _choice("language", args.lang, LANGS)
@@ -342,9 +347,8 @@ def render(args, stem: str, targets: list, lecture: bool = False) -> list[Path]:
     workers = _workers(args)
     out_dir, media_dir = _output_dirs(args)
     os.environ[LANG_ENV] = lang  # for this process's descriptions
-    req = Request(targets, stem, lecture, formats, (lang,), quality, args.voice, args.short, args.gif, args.webm,
-                  args.disable_caching, out_dir, media_dir, args.scheduler, workers, split=_split(args))
-    return run_requests([req])
+    return Request(targets, stem, lecture, formats, (lang,), quality, args.voice, args.short, args.gif, args.webm,
+                   args.disable_caching, out_dir, media_dir, args.scheduler, workers, split=_split(args))
 
 
 def cmd_build(args) -> Path:
@@ -394,8 +398,13 @@ def cmd_new(args) -> Path:
 
 
 def cmd_race(args) -> list[Path]:
-    """A shot from options: checked like a file, written as JSON for the Manim process, rendered."""
+    """A shot from options: checked like a file, written as JSON for the Manim process, rendered.
+
+    The JSON lives in a temporary folder while the render runs (each job gets its bytes, ``Job.spec``'s
+    inputs): a render that stops, a bad option or a scheduler that does not answer leave nothing behind;
+    ``--save`` keeps the shot as a file."""
     import json
+    import tempfile
 
     from optmath.cli import write_atomically
     from shots.race import document, to_toml
@@ -410,18 +419,20 @@ def cmd_race(args) -> list[Path]:
         shot = from_dict(doc, args.name)  # every check of a shot file, before anything is written
     except ShotError as exc:
         raise UsageError(str(exc)) from None
-    if args.save:
-        save = Path(args.save)
-        if save.suffix != ".toml":
-            raise UsageError(f"--save {save}: a shot file ends in .toml")
-        write_atomically(str(save), to_toml(doc))
-        _say(f"[{args.name}] the shot as a file: {save}")
-    shots_dir = Path(args.media_dir).resolve() / "shots"
-    shots_dir.mkdir(parents=True, exist_ok=True)
-    document_path = shots_dir / f"{args.name}.json"
-    write_atomically(str(document_path), json.dumps(doc, indent=1) + "\n")
-    target = ShotTarget(args.name, shot.title, document_path, env={SHOT_ENV: str(document_path)})
-    return render(args, args.name, [target])
+    _request(args, args.name, [])  # the render's options too, before anything is written
+    save = Path(args.save) if args.save else None
+    if save is not None and save.suffix != ".toml":
+        raise UsageError(f"--save {save}: a shot file ends in .toml")
+    with tempfile.TemporaryDirectory(prefix="optviz-race-") as tmp:
+        document_path = Path(tmp) / f"{args.name}.json"
+        document_path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+        target = ShotTarget(args.name, shot.title, document_path, env={SHOT_ENV: str(document_path)})
+        req = _request(args, args.name, [target])
+        check_request(req)  # its claims and prerequisites: a false sentence writes no --save file either
+        if save is not None:
+            write_atomically(str(save), to_toml(doc))
+            _say(f"[{args.name}] the shot as a file: {save}")
+        return run_requests([req], checked=True)
 
 
 def cmd_studio(args) -> None:

@@ -249,6 +249,28 @@ def test_bad_input_on_the_command_line_is_one_line_exit_2_and_nothing_written(tm
     assert not out.exists() or list(out.iterdir()) == []
 
 
+RACE = ["race", "--surface", "rosenbrock", "--optimizers", "sgd", "--start", "-1.5", "2", "--steps", "20"]
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--format", "lecture,tiktok"], "unknown format 'tiktok'"),
+    (["-q", "x"], "unknown quality 'x'"),
+    (["-j", "0"], "-j 0: use at least one worker"),
+    (["--scheduler", "tcp://127.0.0.1:9"], "--scheduler tcp://127.0.0.1:9: no Dask scheduler answers there"),
+])
+def test_a_race_with_a_bad_render_option_writes_nothing(tmp_path, extra, words):
+    """The shot is fine, the render's options are not: no shot document, no folders, and no --save file for
+    a bad option. (The race's JSON used to land in media/shots/ before the options, or the scheduler, were
+    checked.) A scheduler is only found not to answer when the build connects: the shot, already checked,
+    has been saved as asked by then."""
+    out, media, save = tmp_path / "out", tmp_path / "media", tmp_path / "keep.toml"
+    r = optviz(*RACE, *extra, "--save", save, "-o", out, "--media-dir", media, "--voice", "none", timeout=120)
+    assert r.returncode == 2 and words in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert not out.exists() and not media.exists()
+    assert save.exists() == ("--scheduler" in extra)
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["keep.toml"] if save.exists() else [])
+
+
 def test_the_optmath_run_limit_is_the_issue_case():
     r = subprocess.run([sys.executable, "-m", "optmath", "run", "saddle", "adam", "--start", "0.1", "0.2", "--steps",
                         "100000000"], capture_output=True, text=True, timeout=60)
