@@ -135,7 +135,8 @@ def shorten(text: str, words: int = 6) -> str:
         cut = join_tokens(parts[:n]).rstrip("，；：,;:")
         return cut + ("。" if len(parts) > n and not cut.endswith(("。", "？", "！")) else "")
     parts = text.split()
-    return " ".join(parts[:words]).rstrip(",;:") + ("." if len(parts) > words else "")
+    cut = " ".join(parts[:words]).rstrip(",;:")
+    return cut + ("." if len(parts) > words and not cut.endswith((".", "?", "!")) else "")
 
 
 def _whole_words(text: str, units: list[str], n: int) -> int:

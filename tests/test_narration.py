@@ -56,6 +56,9 @@ def test_spoken_reads_signs_and_exponents():
 def test_shorten_keeps_the_first_words():
     assert shorten("one two three four five six seven eight") == "one two three four five six."
     assert shorten("short cue") == "short cue"
+    # a cut at a sentence's end keeps its own stop (the cubic clip's caption read "at (-1.2, 0.8)..")
+    assert shorten("They start together at (-1.2, 0.8). Speed wins.") == "They start together at (-1.2, 0.8)."
+    assert shorten("Is it a minimum here? Not quite, no.", 5) == "Is it a minimum here?"
 
 
 def test_a_short_chinese_cue_ends_between_two_words():
