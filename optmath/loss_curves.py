@@ -29,10 +29,17 @@ def nice_step(span: float, ticks: int = 4) -> float:
     return float(min((m * mag for m in (1, 2, 2.5, 5, 10)), key=lambda s: abs(s - raw)))
 
 
+def exit_step(traj: Trajectory, surface: Surface | None = None) -> int | None:
+    """The step at which a path leaves the plotted domain (its surface's, or ``surface``'s), or diverges
+    (a NaN point is outside); None if it stays."""
+    inside = (surface or traj.surface).in_domain(traj.xy)
+    return None if inside.all() else int(np.argmin(inside))
+
+
 def last_inside(traj: Trajectory, surface: Surface | None = None) -> int:
     """The last step whose point is inside the plotted domain (a path that leaves is drawn up to there)."""
-    inside = (surface or traj.surface).in_domain(traj.xy)
-    return traj.steps if inside.all() else max(int(np.argmin(inside)) - 1, 0)
+    k = exit_step(traj, surface)
+    return traj.steps if k is None else max(k - 1, 0)
 
 
 def loss_curve(traj: Trajectory, surface: Surface | None = None) -> np.ndarray:

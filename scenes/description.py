@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import optmath
+from optmath.loss_curves import exit_step  # noqa: F401  (the segments' and claims' name for it)
 from scenes import language
 from scenes.claims import Checker, Claim, ClaimError, Verdict
 
@@ -410,12 +411,3 @@ class Description:
 def steps(n: int, short: bool, short_steps: int = 12) -> int:
     """A run's length: the description's number, or a few steps in the preview/test cut."""
     return min(n, short_steps) if short else n
-
-
-def exit_step(traj: optmath.Trajectory, surface: optmath.Surface | None = None) -> int | None:
-    """The step at which a path leaves the plotted domain (its surface's, or ``surface``'s), or
-    diverges; None if it stays."""
-    inside = (surface or traj.surface).in_domain(traj.xy)
-    if inside.all():
-        return None
-    return int(np.argmin(inside))
