@@ -41,6 +41,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from optmath.errors import unknown_choice
+from optmath.notation import number
 
 Array = np.ndarray
 
@@ -117,9 +118,11 @@ class Schedule:
 
 
 def _fmt(v) -> str:
+    """A parameter as the legend writes it: floats by ``optmath.notation.number``, the rule the optimizer's
+    own label uses (``eta_min=1e-5``, never ``1e-05``)."""
     if isinstance(v, tuple):
         return "[" + ", ".join(_fmt(x) for x in v) + "]"
-    return f"{v:g}" if isinstance(v, float) else str(v)
+    return number(v) if isinstance(v, float) else str(v)
 
 
 @dataclass(frozen=True)
