@@ -109,8 +109,12 @@ def grid_minimum(surface: "str | Surface", n: int = 161) -> tuple[float, tuple[f
     """The lowest value of f on an ``n`` x ``n`` lattice over the domain, and where: an independent check
     that the lowest critical point found is the lowest point of the plot ("the best fit in the plot")."""
     surf = get_surface(surface)
-    key = (surf.name, surf.latex, surf.domain, n)
-    if key not in _GRID_MINIMA:  # the fitting landscapes cost seconds per lattice: computed once per process
+    # the fitting landscapes cost seconds per lattice: computed once per process, keyed (as the critical
+    # points are) by the function itself, not its name: two typed formulas may share a name and a domain
+    key = (surf._f, surf.domain, n)
+    if key not in _GRID_MINIMA:
+        if len(_GRID_MINIMA) >= 64:  # a long-lived process (the studio) sees many typed formulas
+            _GRID_MINIMA.clear()
         (x0, x1), (y0, y1) = surf.domain
         grid = np.stack(np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n)), -1)
         z = surf.value(grid)

@@ -129,3 +129,13 @@ def test_critical_points_are_solved_once_per_surface_and_again_for_other_functio
     assert solved == ["cubic", "cubic"] and only.kind == "min" and only.xy == (0.0, 0.0)
     optmath.critical_points("cubic", grid=9)  # another lattice is another question
     assert len(solved) == 3
+
+
+def test_the_grid_minimum_is_the_function_s_not_the_name_s():
+    """Two surfaces with one name, formula text and domain but different functions (what a typed formula or
+    a landscape fitted to other data can be) each get their own lowest point: the cache used to be keyed by
+    the name and the text, and handed the first one's answer to the second."""
+    a = quadratic(1.0, 1.0, name="mine", latex="f", domain=((0.5, 2.0), (0.5, 2.0)))
+    b = quadratic(3.0, 1.0, name="mine", latex="f", domain=((0.5, 2.0), (0.5, 2.0)))
+    assert optmath.grid_minimum(a, 31) == (pytest.approx(0.5), (0.5, 0.5))
+    assert optmath.grid_minimum(b, 31) == (pytest.approx(1.0), (0.5, 0.5))
