@@ -229,7 +229,9 @@ def replay_gl(recorded: dict, width: int, height: int, limit: int, samples: int 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--segment", default="saddle")
+    from scenes.segments import SEGMENTS
+
+    parser.add_argument("--segment", default="saddle", choices=list(SEGMENTS))
     parser.add_argument("--format", default="lecture", choices=FORMATS)
     parser.add_argument("--sample", type=int, default=400, help="views replayed per size (evenly spaced)")
     parser.add_argument("--video", type=Path, help="this segment and format rendered at 1080p60: its floor is measured")
