@@ -312,8 +312,9 @@ def check_request(req: Request) -> None:
 def run_requests(requests: list[Request], checked: bool = False) -> list[Path]:
     from scenes.pipeline import build
 
-    for req in [] if checked else requests:
-        check_request(req)
+    if not checked:
+        for req in requests:
+            check_request(req)
     try:
         return build.run(requests, say=_say)
     except BuildFailed as exc:
@@ -403,6 +404,7 @@ def cmd_race(args) -> list[Path]:
     The JSON lives in a temporary folder while the render runs (each job gets its bytes, ``Job.spec``'s
     inputs): a render that stops, a bad option or a scheduler that does not answer leave nothing behind;
     ``--save`` keeps the shot as a file."""
+    import dataclasses
     import json
     import tempfile
 
@@ -419,7 +421,7 @@ def cmd_race(args) -> list[Path]:
         shot = from_dict(doc, args.name)  # every check of a shot file, before anything is written
     except ShotError as exc:
         raise UsageError(str(exc)) from None
-    _request(args, args.name, [])  # the render's options too, before anything is written
+    options = _request(args, args.name, [])  # the render's options too, before anything is written
     save = Path(args.save) if args.save else None
     if save is not None and save.suffix != ".toml":
         raise UsageError(f"--save {save}: a shot file ends in .toml")
@@ -427,7 +429,7 @@ def cmd_race(args) -> list[Path]:
         document_path = Path(tmp) / f"{args.name}.json"
         document_path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
         target = ShotTarget(args.name, shot.title, document_path, env={SHOT_ENV: str(document_path)})
-        req = _request(args, args.name, [target])
+        req = dataclasses.replace(options, targets=[target])
         check_request(req)  # its claims and prerequisites: a false sentence writes no --save file either
         if save is not None:
             write_atomically(str(save), to_toml(doc))

@@ -336,7 +336,6 @@ def test_label_and_exports_mention_the_schedule_only_when_there_is_one():
     assert plain.label == "Momentum (lr=0.1, momentum=0.9)"
 
 
-
 def test_a_schedule_s_label_writes_numbers_as_the_optimizer_s_label_does():
     """One rule for every number on screen (optmath.notation): the legend said eta_min=1e-05 beside lr=1e-5."""
     sched = get_schedule("cosine", T_max=50, eta_min=1e-05)
